@@ -1,0 +1,40 @@
+"""Wiring only: the HTTP routes (Blueprints), the 5-minute schedule and the console functions.
+
+Everything else lives in `chalicelib/`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from chalice import Chalice
+
+from chalicelib import wiring
+from chalicelib.errors import ConfigError
+from chalicelib.migrate import migrate
+from chalicelib.routes.health import health_routes
+
+
+def _serving() -> bool:
+    # `chalice deploy` / `chalice package` import this module only to read its routes: they need no
+    # configuration. A Lambda and `chalice local` do, and should refuse to start without it.
+    return not os.environ.get("AWS_CHALICE_CLI_MODE") or "local" in sys.argv
+
+
+if _serving():
+    try:
+        wiring.settings()
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc.message}")
+
+wiring.setup_logging()
+app = Chalice(app_name="strattera-sync")
+app.register_blueprint(health_routes)
+
+
+@app.lambda_function(name="migrate")
+def migrate_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Console: apply pending migrations; returns what it applied."""
+    return {"applied": migrate(wiring.database())}

@@ -1,0 +1,216 @@
+"""The Postgres layer: pg8000 connections, pooled, with transactions and a statement timeout.
+
+One `Database` lives per process (built once by the wiring and kept across warm Lambda
+invocations). It keeps a few idle connections: a Lambda uses one, `chalice local`'s threaded server
+may use several at once. A connection found dead when a unit of work starts (RDS failover, idle
+timeout, a restarted server) is replaced once, transparently; a failure in the middle of a unit of
+work is raised as `DatabaseUnavailableError`, never retried behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pg8000.exceptions import DatabaseError, InterfaceError
+from pg8000.native import Connection
+
+from chalicelib.config import ConnectParams
+from chalicelib.errors import DatabaseUnavailableError
+
+log = logging.getLogger(__name__)
+
+# SQLSTATE classes and codes that mean "this connection is gone": connection exceptions (08),
+# operator intervention (57P01 terminated by admin, 57P02 crash shutdown, 57P03 cannot connect now).
+_DEAD_CONNECTION_CODES = ("57P01", "57P02", "57P03")
+QUERY_CANCELED = "57014"
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a pg8000 server error, if it is one."""
+    if isinstance(exc, DatabaseError) and exc.args and isinstance(exc.args[0], dict):
+        code = exc.args[0].get("C")
+        return str(code) if code else None
+    return None
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    if isinstance(exc, InterfaceError | OSError):
+        return True
+    code = sqlstate(exc)
+    return code is not None and (code.startswith("08") or code in _DEAD_CONNECTION_CODES)
+
+
+class Database:
+    """A small pool of pg8000 connections to one database."""
+
+    def __init__(
+        self,
+        params: Callable[[bool], ConnectParams],
+        *,
+        statement_timeout_ms: int = 30_000,
+        connect_timeout_s: float = 10,
+        application_name: str = "strattera-sync",
+        max_idle: int = 4,
+    ) -> None:
+        """`params(refresh)` gives the connection parameters; `refresh=True` after a failed login
+        (so a rotated password in Secrets Manager is picked up)."""
+        self._params = params
+        self._statement_timeout_ms = statement_timeout_ms
+        self._connect_timeout_s = connect_timeout_s
+        self._application_name = application_name
+        self._max_idle = max_idle
+        self._idle: list[Connection] = []
+        self._lock = threading.Lock()
+
+    # -- connections ------------------------------------------------------------------------------
+
+    def connect(self) -> Connection:
+        """A new connection (not from the pool); the caller closes it."""
+        try:
+            return self._open(self._params(False))
+        except DatabaseError as exc:
+            if sqlstate(exc) != "28P01":  # invalid_password: maybe rotated, fetch it again
+                raise DatabaseUnavailableError(f"cannot connect to the database ({sqlstate(exc)})") from exc
+            try:
+                return self._open(self._params(True))
+            except (DatabaseError, InterfaceError, OSError) as again:
+                raise DatabaseUnavailableError("cannot connect to the database (login failed)") from again
+        except (InterfaceError, OSError) as exc:
+            raise DatabaseUnavailableError("cannot connect to the database") from exc
+
+    def _open(self, p: ConnectParams) -> Connection:
+        conn: Connection = Connection(
+            user=p.user,
+            password=p.password,
+            host=p.host,
+            port=p.port,
+            database=p.database,
+            unix_sock=p.unix_sock,
+            ssl_context=p.ssl_context(),
+            timeout=max(self._connect_timeout_s, self._statement_timeout_ms / 1000 + 5),
+            application_name=self._application_name,
+            startup_params={
+                "statement_timeout": str(self._statement_timeout_ms),
+                "TimeZone": "UTC",
+                # A crashed Lambda must not hold row locks forever.
+                "idle_in_transaction_session_timeout": str(max(60_000, self._statement_timeout_ms * 2)),
+            },
+        )
+        return conn
+
+    def _checkout(self) -> Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self.connect()
+
+    def _checkin(self, conn: Connection) -> None:
+        with self._lock:
+            if len(self._idle) < self._max_idle:
+                self._idle.append(conn)
+                return
+        _close_quietly(conn)
+
+    def close(self) -> None:
+        """Close every idle connection (tests, shutdown)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            _close_quietly(conn)
+
+    # -- units of work ----------------------------------------------------------------------------
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A live connection in autocommit mode, returned to the pool afterwards.
+
+        For work that manages its own transactions or session state (advisory locks, COPY).
+        """
+        conn = self._live_connection("SELECT 1")
+        try:
+            yield conn
+        except BaseException as exc:
+            # The block may have left session state behind (a lock, an open transaction).
+            _close_quietly(conn)
+            if is_connection_lost(exc):
+                raise DatabaseUnavailableError("lost the database connection") from exc
+            translated = _translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+        else:
+            self._checkin(conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Run a block in one transaction: committed when it ends, rolled back when it raises."""
+        conn = self._live_connection("BEGIN")
+        try:
+            yield conn
+            conn.run("COMMIT")
+        except BaseException as exc:
+            if is_connection_lost(exc):
+                _close_quietly(conn)
+                raise DatabaseUnavailableError("lost the database connection") from exc
+            try:
+                conn.run("ROLLBACK")
+            except Exception:
+                _close_quietly(conn)
+                raise exc from None
+            self._checkin(conn)
+            translated = _translate(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+        else:
+            self._checkin(conn)
+
+    def run(self, sql: str, **params: Any) -> list[list[Any]]:
+        """One statement in its own transaction; the rows it returns.
+
+        Retried once on a dead pooled connection, so use it for statements that are safe to repeat.
+        """
+        with self.transaction() as conn:
+            return conn.run(sql, **params) or []
+
+    def _live_connection(self, first_statement: str) -> Connection:
+        """A pooled connection on which `first_statement` succeeded: replaced once if found dead."""
+        conn = self._checkout()
+        try:
+            conn.run(first_statement)
+            return conn
+        except Exception as exc:
+            _close_quietly(conn)
+            if not is_connection_lost(exc):
+                raise
+            log.info("database connection was dead; reconnecting")
+        conn = self.connect()
+        try:
+            conn.run(first_statement)
+        except Exception as exc:
+            _close_quietly(conn)
+            raise DatabaseUnavailableError("lost the database connection") from exc
+        return conn
+
+
+def _translate(exc: BaseException) -> BaseException:
+    if sqlstate(exc) == QUERY_CANCELED:
+        return DatabaseUnavailableError("the database did not answer in time (statement timeout)")
+    return exc
+
+
+def _close_quietly(conn: Connection) -> None:
+    # Closing a connection that is already dead raises; there is nothing left to clean up then.
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+def rows_as_dicts(conn: Connection, rows: list[list[Any]] | None) -> list[dict[str, Any]]:
+    """Rows of the last statement run on `conn` as dicts keyed by column name."""
+    names = [column["name"] for column in conn.columns or []]
+    return [dict(zip(names, row, strict=True)) for row in rows or []]

@@ -1,0 +1,82 @@
+"""The one error hierarchy of the service.
+
+    StratteraError
+    ├── ConfigError                bad or missing configuration (fails at start)
+    ├── DatabaseUnavailableError   Postgres cannot be reached or timed out
+    ├── NotFoundError              a record that does not exist
+    ├── InvalidInputError          a request body, query string or path parameter is malformed
+    ├── PayloadTooLargeError       a request body over the limit
+    ├── UnauthorizedError          no or an unknown bearer token
+    ├── ForbiddenError             a read-only token on a write
+    ├── ConflictError              e.g. a sync of that resource is already running
+    └── UpstreamError              the shop API failed (after retries)
+        ├── UpstreamHTTPError          it answered with an error status
+        ├── UpstreamTimeoutError       it did not answer in time
+        └── UpstreamFormatError        it answered with something that is not what we expect
+
+Only the HTTP layer (`chalicelib.routes.errors`) turns these into status codes and error bodies.
+Messages never carry a secret: they are safe to show to a client and to log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StratteraError(Exception):
+    """Base of every error this service raises on purpose."""
+
+    def __init__(self, message: str, *, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class ConfigError(StratteraError):
+    """A configuration variable is missing or malformed; the message names it."""
+
+
+class DatabaseUnavailableError(StratteraError):
+    """The database could not be reached, or a statement ran into its timeout."""
+
+
+class NotFoundError(StratteraError):
+    """The requested record does not exist."""
+
+
+class InvalidInputError(StratteraError):
+    """Input from a client is malformed; `details` lists what, field by field."""
+
+
+class PayloadTooLargeError(StratteraError):
+    """A request body is larger than we accept."""
+
+
+class UnauthorizedError(StratteraError):
+    """No bearer token, or one we do not know."""
+
+
+class ForbiddenError(StratteraError):
+    """A known token that may not do this (a read-only token on a write)."""
+
+
+class ConflictError(StratteraError):
+    """The request conflicts with the current state (a sync already running)."""
+
+
+class UpstreamError(StratteraError):
+    """The shop API failed; the message names the URL (never the token)."""
+
+
+class UpstreamHTTPError(UpstreamError):
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UpstreamTimeoutError(UpstreamError):
+    pass
+
+
+class UpstreamFormatError(UpstreamError):
+    pass

@@ -1,0 +1,43 @@
+"""Structured logs: one JSON object per line, with context keys (`run_id`, `resource`, ...).
+
+`log.info("sync finished", extra={"run_id": 7, "counts": {...}})` puts the extra keys into the JSON.
+Never pass a token or a full personal-data payload as a value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+_STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    """Send every log record to stdout as JSON (Lambda ships stdout to CloudWatch)."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    # Lambda's runtime installs its own handler; replace it so each line is exactly one JSON object.
+    root.handlers = [handler]
+    root.setLevel(level)
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,58 @@
+"""The one place that reads the environment and builds the service's long-lived objects.
+
+Each is built on first use and kept for the life of the process, so a warm Lambda reuses its
+settings, its database connection and its HTTP pool. Tests build their own objects instead.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from chalicelib.config import ConnectParams, Settings
+from chalicelib.db import Database
+from chalicelib.errors import ConfigError
+from chalicelib.logs import setup_logging
+from chalicelib.secrets import SecretStore
+
+__all__ = ["database", "secret_store", "settings", "setup_logging"]
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@functools.cache
+def secret_store() -> SecretStore:
+    return SecretStore()
+
+
+def database_params(config: Settings, secrets: SecretStore, refresh: bool = False) -> ConnectParams:
+    """From `DATABASE_URL`, or from the RDS-format secret named by `DATABASE_SECRET_ID`."""
+    if config.database is not None:
+        return config.database
+    assert config.database_secret_id is not None  # Settings.from_env guarantees one of the two
+    secret = secrets.get_json(config.database_secret_id, refresh=refresh)
+    try:
+        return ConnectParams(
+            user=str(secret["username"]),
+            password=str(secret["password"]),
+            host=str(secret["host"]),
+            port=int(secret.get("port", 5432)),
+            database=str(secret.get("dbname") or secret.get("database") or "postgres"),
+            sslmode=config.database_sslmode,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(
+            "DATABASE_SECRET_ID: the secret must hold username, password, host, port and dbname"
+        ) from None
+
+
+@functools.cache
+def database() -> Database:
+    config = settings()
+    return Database(
+        lambda refresh: database_params(config, secret_store(), refresh),
+        statement_timeout_ms=config.statement_timeout_ms,
+        connect_timeout_s=config.connect_timeout_s,
+    )

@@ -1,0 +1,330 @@
+"""A fake of the shop's API on 127.0.0.1: `GET /api/v1/orders` and `GET /api/v1/products`, as UPSTREAM.md
+describes them (bare arrays, the raw token in `Authorization`, `Bearer ...` refused with 401).
+
+It misbehaves on demand: queue faults with `FakeShop.fail(...)` (or `POST /_control/fault` when run
+standalone) and each request takes the next one. Data comes from `devtools.shop_data.ShopData`.
+
+    python -m devtools.fake_shop --port 8765 --orders 1000 --token dev-shop-token [--drift 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from devtools.shop_data import ShopData
+
+PREFIX = "/api/v1"
+FAULT_KINDS = (
+    "status",
+    "retry_after",
+    "slow",
+    "truncate",
+    "not_json",
+    "not_array",
+    "hang",
+    "huge",
+    "bad_utf8",
+)
+
+
+@dataclass
+class Fault:
+    """One misbehaviour, taken by the next matching request.
+
+    kinds: status (answer `status` with `body`), retry_after (429 with Retry-After: `seconds`), slow
+    (wait `seconds`, then answer normally), truncate (promise the whole body, send half, close),
+    not_json, not_array (a JSON object instead of an array), hang (send headers and a little, then
+    nothing for `seconds`), huge (a `size` byte body that never parses), bad_utf8.
+    """
+
+    kind: str
+    status: int = 500
+    seconds: float = 1.0
+    size: int = 50 * 1024 * 1024
+    body: str = '{"error": "internal error"}'
+    path: str | None = None  # only requests for this resource ("orders" / "products"); None: any
+
+
+@dataclass
+class RequestLog:
+    path: str
+    authorization: str | None
+    status: int
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeShop:
+    """The fake shop's server. Use as a context manager, or `start()` / `stop()`."""
+
+    def __init__(
+        self,
+        data: ShopData,
+        *,
+        token: str = "fake-shop-token",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        drift_every_s: float | None = None,
+    ) -> None:
+        self.data = data
+        self.token = token
+        self._host = host
+        self.faults: deque[Fault] = deque()
+        self.requests: list[RequestLog] = []
+        self._cache: dict[str, tuple[int, bytes]] = {}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+        self._drift_every_s = drift_every_s
+        self._stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        port = self._server.server_address[1]
+        return f"http://{self._host}:{port}{PREFIX}"
+
+    def start(self) -> FakeShop:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-shop", daemon=True)
+        self._thread.start()
+        if self._drift_every_s:
+            threading.Thread(target=self._drift_loop, name="fake-shop-drift", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeShop:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def fail(self, kind: str, times: int = 1, **options: Any) -> None:
+        """Queue `times` faults of `kind` (see `Fault`)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        with self._lock:
+            self.faults.extend(Fault(kind, **options) for _ in range(times))
+
+    def requests_for(self, resource: str) -> list[RequestLog]:
+        return [r for r in self.requests if r.path.rstrip("/").endswith(resource)]
+
+    def body(self, resource: str) -> bytes:
+        """The JSON listing, serialized once per data version (100,000 orders are ~40 MB)."""
+        with self.data.lock:
+            version = self.data.version
+            cached = self._cache.get(resource)
+            if cached and cached[0] == version:
+                return cached[1]
+            body = json.dumps(self.data.listing(resource), ensure_ascii=False).encode()
+            self._cache[resource] = (version, body)
+            return body
+
+    def _next_fault(self, resource: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.path in (None, resource):
+                    self.faults.remove(fault)
+                    return fault
+        return None
+
+    def _drift_loop(self) -> None:
+        assert self._drift_every_s
+        while not self._stopping.wait(self._drift_every_s):
+            changes = self.data.drift()
+            print(f"fake shop drift: {changes}", flush=True)
+
+
+def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `shop.requests`
+            pass
+
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str = "application/json; charset=utf-8",
+            headers: dict[str, str] | None = None,
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _log(self, status: int) -> None:
+            shop.requests.append(RequestLog(self.path, self.headers.get("Authorization"), status))
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0].rstrip("/")
+            resource = path.removeprefix(PREFIX).lstrip("/")
+            if resource == "_control/state":
+                self._send(
+                    200,
+                    json.dumps(
+                        {
+                            "version": shop.data.version,
+                            "orders": len(shop.data.orders),
+                            "products": len(shop.data.products),
+                        }
+                    ).encode(),
+                )
+                return
+            if resource not in ("orders", "products"):
+                self._log(404)
+                self._send(404, b'{"error": "not found"}')
+                return
+            auth = self.headers.get("Authorization") or ""
+            # The real shop wants the raw token; "Bearer <token>" got 401 there.
+            if not hmac.compare_digest(auth.encode(), shop.token.encode()):
+                self._log(401)
+                self._send(401, b'{"error": "unauthorized"}')
+                return
+            fault = shop._next_fault(resource)
+            if fault is None:
+                self._log(200)
+                self._send(200, shop.body(resource))
+                return
+            self._misbehave(fault, resource)
+
+        def _misbehave(self, fault: Fault, resource: str) -> None:
+            kind = fault.kind
+            if kind == "status":
+                self._log(fault.status)
+                self._send(fault.status, fault.body.encode())
+            elif kind == "retry_after":
+                self._log(429)
+                self._send(
+                    429, b'{"error": "too many requests"}', headers={"Retry-After": str(int(fault.seconds))}
+                )
+            elif kind == "slow":
+                time.sleep(fault.seconds)
+                self._log(200)
+                self._send(200, shop.body(resource))
+            elif kind == "truncate":
+                self._log(200)
+                body = shop.body(resource)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+            elif kind == "not_json":
+                self._log(200)
+                self._send(200, b"<html><body>502 Bad Gateway (nginx)</body></html>", "text/html")
+            elif kind == "not_array":
+                self._log(200)
+                self._send(200, json.dumps({"data": shop.data.listing(resource)[:3]}).encode())
+            elif kind == "hang":
+                self._log(200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(10**9))
+                self.end_headers()
+                self.wfile.write(b"[")
+                self.wfile.flush()
+                time.sleep(fault.seconds)
+                self.close_connection = True
+            elif kind == "huge":
+                self._log(200)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(fault.size))
+                self.end_headers()
+                chunk = b" " * 65536
+                sent = 0
+                try:
+                    while sent < fault.size:
+                        piece = chunk[: fault.size - sent]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                except OSError:
+                    pass
+                self.close_connection = True
+            elif kind == "bad_utf8":
+                self._log(200)
+                self._send(200, b'[{"id": 1, "name": "\xff\xfe broken"}]')
+
+        def do_POST(self) -> None:
+            """Control endpoints for a standalone shop: /_control/fault, /_control/drift, /_control/heal."""
+            path = self.path.split("?", 1)[0].rstrip("/").removeprefix(PREFIX)
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                payload = json.loads(self.rfile.read(length) or b"{}")
+                if path == "/_control/fault":
+                    shop.fail(**payload)
+                    answer: dict[str, Any] = {"queued": len(shop.faults)}
+                elif path == "/_control/drift":
+                    answer = shop.data.drift()
+                elif path == "/_control/heal":
+                    shop.data.heal()
+                    shop.faults.clear()
+                    answer = {"healed": True}
+                elif path == "/_control/break":
+                    shop.data.break_fraction(
+                        payload.get("resource", "orders"),
+                        float(payload["fraction"]),
+                        payload.get("how", "bad_total"),
+                    )
+                    answer = {"version": shop.data.version}
+                else:
+                    self._send(404, b'{"error": "not found"}')
+                    return
+            except (ValueError, TypeError, KeyError) as exc:
+                self._send(400, json.dumps({"error": str(exc)}).encode())
+                return
+            self._send(200, json.dumps(answer).encode())
+
+    return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake of the shop's API, for tests and local development.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--products", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--token", default="fake-shop-token", help="the raw token it expects")
+    parser.add_argument(
+        "--drift",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="change some records every SECONDS, as a live shop does",
+    )
+    args = parser.parse_args(argv)
+    data = ShopData(orders=args.orders, products=args.products, seed=args.seed)
+    shop = FakeShop(data, token=args.token, host=args.host, port=args.port, drift_every_s=args.drift)
+    shop.start()
+    print(
+        f"fake shop: {shop.url} ({len(data.orders)} orders, {len(data.products)} product records); "
+        f"Authorization: <token>",
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        shop.stop()
+
+
+if __name__ == "__main__":
+    main()

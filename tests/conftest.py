@@ -1,0 +1,100 @@
+"""Fixtures: a real PostgreSQL (see devtools.postgres for where it comes from) and the fake shop.
+
+Each test session creates its own database and migrates it once; each test starts from empty tables.
+Tests that need an empty, unmigrated database ask for `empty_database_url`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pg8000.native
+import pytest
+
+from chalicelib.config import parse_database_url
+from chalicelib.db import Database
+from chalicelib.migrate import migrate
+from devtools.postgres import PostgresServer, server_from_env_or_start
+
+DATA_TABLES = (
+    "staff_edits",
+    "sync_quarantine",
+    "sync_runs",
+    "product_trends",
+    "product_analytics",
+    "order_items",
+    "orders",
+    "products",
+)
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_run(admin_url: str, sql: str) -> None:
+    p = parse_database_url(admin_url)
+    conn = pg8000.native.Connection(
+        user=p.user,
+        password=p.password,
+        host=p.host,
+        port=p.port,
+        database=p.database,
+        unix_sock=p.unix_sock,
+    )
+    try:
+        conn.run(sql)
+    finally:
+        conn.close()
+
+
+def database_for(url: str, **kwargs: object) -> Database:
+    params = parse_database_url(url)
+    return Database(lambda refresh: params, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = server_from_env_or_start()
+    yield server
+
+
+def _create_database(postgres: PostgresServer, prefix: str) -> tuple[str, str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin_run(postgres.admin_url, f'CREATE DATABASE "{name}"')
+    return name, with_database(postgres.admin_url, name)
+
+
+def _drop_database(postgres: PostgresServer, name: str) -> None:
+    admin_run(postgres.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres: PostgresServer) -> Iterator[str]:
+    """A migrated database for this test session."""
+    name, url = _create_database(postgres, "strattera_test")
+    db = database_for(url)
+    migrate(db)
+    db.close()
+    yield url
+    _drop_database(postgres, name)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The session's migrated database, emptied before the test."""
+    database = database_for(database_url)
+    database.run(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def empty_database_url(postgres: PostgresServer) -> Iterator[str]:
+    """A database of its own, with no schema at all."""
+    name, url = _create_database(postgres, "strattera_empty")
+    yield url
+    _drop_database(postgres, name)

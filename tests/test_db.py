@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from chalicelib.db import Database
+from chalicelib.errors import DatabaseUnavailableError
+from tests.conftest import database_for
+
+
+def backend_pid(db: Database) -> int:
+    return int(db.run("SELECT pg_backend_pid()")[0][0])
+
+
+def kill(database_url: str, pid: int) -> None:
+    other = database_for(database_url)
+    assert other.run("SELECT pg_terminate_backend(:pid)", pid=pid) == [[True]]
+    other.close()
+
+
+def test_a_pooled_connection_is_reused(db: Database) -> None:
+    assert backend_pid(db) == backend_pid(db)
+
+
+def test_a_connection_killed_between_uses_is_replaced_once(db: Database, database_url: str) -> None:
+    first = backend_pid(db)
+    kill(database_url, first)
+    second = backend_pid(db)  # no error for the caller
+    assert second != first
+
+
+def test_a_connection_killed_inside_a_transaction_is_an_error_not_a_silent_retry(
+    db: Database, database_url: str
+) -> None:
+    db.run("CREATE TABLE IF NOT EXISTS probe (x int)")
+    with pytest.raises(DatabaseUnavailableError), db.transaction() as conn:
+        conn.run("INSERT INTO probe VALUES (1)")
+        kill(database_url, conn.run("SELECT pg_backend_pid()")[0][0])
+        conn.run("INSERT INTO probe VALUES (2)")
+    assert db.run("SELECT count(*) FROM probe") == [[0]]
+    db.run("DROP TABLE probe")
+
+
+def test_a_transaction_that_raises_is_rolled_back(db: Database) -> None:
+    db.run("CREATE TABLE IF NOT EXISTS probe (x int)")
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.run("INSERT INTO probe VALUES (1)")
+        raise RuntimeError("boom")
+    assert db.run("SELECT count(*) FROM probe") == [[0]]
+    db.run("DROP TABLE probe")
+
+
+def test_the_statement_timeout_applies_and_reads_as_database_unavailable(database_url: str) -> None:
+    db = database_for(database_url, statement_timeout_ms=200)
+    with pytest.raises(DatabaseUnavailableError, match="statement timeout"):
+        db.run("SELECT pg_sleep(2)")
+    assert db.run("SELECT 1") == [[1]]  # the connection is still usable
+    db.close()
+
+
+def test_an_unreachable_server_is_database_unavailable() -> None:
+    db = database_for("postgresql://nobody@127.0.0.1:1/none", connect_timeout_s=2)
+    with pytest.raises(DatabaseUnavailableError):
+        db.run("SELECT 1")
+
+
+def test_threads_each_get_a_working_connection(db: Database) -> None:
+    pids: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with db.transaction() as conn:
+                conn.run("SELECT pg_sleep(0.2)")
+                pids.append(conn.run("SELECT pg_backend_pid()")[0][0])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(pids)) == 6  # concurrent units of work never share a connection
