@@ -15,6 +15,7 @@ from chalicelib import wiring
 from chalicelib.errors import ConfigError
 from chalicelib.migrate import migrate
 from chalicelib.routes.health import health_routes
+from chalicelib.sync.console import SyncRequest
 
 
 def _serving() -> bool:
@@ -32,6 +33,20 @@ if _serving():
 wiring.setup_logging()
 app = Chalice(app_name="strattera-sync")
 app.register_blueprint(health_routes)
+
+
+@app.schedule("rate(5 minutes)", name="scheduled_sync")
+def scheduled_sync(event: Any) -> list[dict[str, Any]]:
+    """Every 5 minutes: products, then orders. A run that finds the last one still going is skipped."""
+    return [s.model_dump(mode="json") for s in wiring.sync_service().run_all(trigger="schedule")]
+
+
+@app.lambda_function(name="sync")
+def sync_function(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    """Console: `{"resources": ["orders", "products"]}` (both when omitted); returns the run summaries."""
+    request = SyncRequest.parse(event)
+    service = wiring.sync_service()
+    return {"runs": [service.run(r, trigger="console").model_dump(mode="json") for r in request.ordered()]}
 
 
 @app.lambda_function(name="migrate")

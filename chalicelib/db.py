@@ -22,6 +22,8 @@ from pg8000.native import Connection
 from chalicelib.config import ConnectParams
 from chalicelib.errors import DatabaseUnavailableError
 
+__all__ = ["Connection", "Database", "is_connection_lost", "rows_as_dicts", "sqlstate"]
+
 log = logging.getLogger(__name__)
 
 # SQLSTATE classes and codes that mean "this connection is gone": connection exceptions (08),

@@ -12,9 +12,13 @@ from chalicelib.config import ConnectParams, Settings
 from chalicelib.db import Database
 from chalicelib.errors import ConfigError
 from chalicelib.logs import setup_logging
-from chalicelib.secrets import SecretStore
+from chalicelib.secrets import SecretStore, token_from_secret
+from chalicelib.shop_client import ShopClient
+from chalicelib.sync import SyncService
+from chalicelib.sync.orders import OrdersSync
+from chalicelib.sync.products import ProductsSync
 
-__all__ = ["database", "secret_store", "settings", "setup_logging"]
+__all__ = ["database", "secret_store", "settings", "setup_logging", "shop_client", "sync_service"]
 
 
 @functools.cache
@@ -56,3 +60,41 @@ def database() -> Database:
         statement_timeout_ms=config.statement_timeout_ms,
         connect_timeout_s=config.connect_timeout_s,
     )
+
+
+def shop_token(config: Settings, secrets: SecretStore, refresh: bool = False) -> str | None:
+    """The shop's raw token: from the environment, or from its secret (read again on refresh)."""
+    if config.shop_api_token is not None:
+        return config.shop_api_token.get_secret_value()
+    if config.shop_api_token_secret_id:
+        return token_from_secret(secrets.get(config.shop_api_token_secret_id, refresh=refresh))
+    return None
+
+
+@functools.cache
+def shop_client() -> ShopClient:
+    config = settings()
+    return ShopClient(
+        config.shop_api_url,
+        lambda refresh: shop_token(config, secret_store(), refresh),
+        read_timeout_s=config.shop_timeout_s,
+    )
+
+
+@functools.cache
+def sync_service() -> SyncService:
+    config = settings()
+    return SyncService(
+        database(),
+        shop_client(),
+        {"orders": OrdersSync(config.shop_timezone), "products": ProductsSync(config.shop_timezone)},
+        deadline_s=config.sync_deadline_s,
+    )
+
+
+def reset() -> None:
+    """Forget every built object (tests change the environment between cases)."""
+    for built in (settings, secret_store, database, shop_client, sync_service):
+        if built is database and database.cache_info().currsize:
+            database().close()
+        built.cache_clear()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import pg8000.native
 import pytest
@@ -16,7 +19,13 @@ import pytest
 from chalicelib.config import parse_database_url
 from chalicelib.db import Database
 from chalicelib.migrate import migrate
+from chalicelib.shop_client import ShopClient
+from chalicelib.sync import SyncService
+from chalicelib.sync.orders import OrdersSync
+from chalicelib.sync.products import ProductsSync
+from devtools.fake_shop import FakeShop
 from devtools.postgres import PostgresServer, server_from_env_or_start
+from devtools.shop_data import ShopData
 
 DATA_TABLES = (
     "staff_edits",
@@ -98,3 +107,72 @@ def empty_database_url(postgres: PostgresServer) -> Iterator[str]:
     name, url = _create_database(postgres, "strattera_empty")
     yield url
     _drop_database(postgres, name)
+
+
+# -- the fake shop and a sync service wired to it ------------------------------------------------
+
+SHOP_TOKEN = "shop-test-token-0123"
+ZONE = ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture
+def shop_data() -> ShopData:
+    return ShopData(orders=300, products=40, seed=11)
+
+
+@pytest.fixture
+def shop(shop_data: ShopData) -> Iterator[FakeShop]:
+    with FakeShop(shop_data, token=SHOP_TOKEN) as running:
+        yield running
+
+
+@dataclass
+class Sleeps:
+    """The client's sleeps, recorded instead of slept (retries stay fast and can be checked)."""
+
+    calls: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+def make_client(url: str, sleeps: Sleeps | None = None, **options: Any) -> ShopClient:
+    options.setdefault("read_timeout_s", 5.0)
+    options.setdefault("backoff_s", 0.01)
+    return ShopClient(url, lambda refresh: SHOP_TOKEN, sleep=sleeps or Sleeps(), **options)
+
+
+@pytest.fixture
+def sync(db: Database, shop: FakeShop, sleeps: Sleeps) -> SyncService:
+    return SyncService(
+        db,
+        make_client(shop.url, sleeps),
+        {"orders": OrdersSync(ZONE), "products": ProductsSync(ZONE)},
+        deadline_s=60,
+    )
+
+
+@pytest.fixture
+def app_env(
+    monkeypatch: pytest.MonkeyPatch, db: Database, database_url: str, shop: FakeShop
+) -> Iterator[None]:
+    """The environment a deployed app would have, pointing at the test database and the fake shop."""
+    from chalicelib import wiring
+
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "STRATTERA_API_URL": shop.url,
+        "STRATTERA_API_TOKEN": SHOP_TOKEN,
+        "STRATTERA_TIMEZONE": "Europe/Moscow",
+        "API_TOKENS": "tester:test-admin-token-0123456789",
+        "API_READONLY_TOKENS": "viewer:test-viewer-token-0123456789",
+    }.items():
+        monkeypatch.setenv(name, value)
+    wiring.reset()
+    yield
+    wiring.reset()

@@ -73,9 +73,12 @@ CREATE TABLE product_trends (
     sales_qty   integer NOT NULL DEFAULT 0,
     revenue     numeric(16, 2) NOT NULL DEFAULT 0,
     orders      integer NOT NULL DEFAULT 0,
+    last_sale_at timestamptz,            -- the latest of that day's sales
     stock_level integer,
     PRIMARY KEY (product_id, day)
 );
+
+CREATE INDEX product_trends_day_idx ON product_trends (day);
 
 -- Orders --------------------------------------------------------------------------------------------
 
@@ -134,6 +137,15 @@ CREATE INDEX order_items_order_id_idx ON order_items (order_id);
 CREATE INDEX order_items_product_id_idx ON order_items (product_id);
 CREATE INDEX order_items_normalized_name_idx ON order_items (normalized_name);
 
+-- The product an item's normalized name stands for: only names that exactly one product (not
+-- deleted upstream) carries; an ambiguous or unknown name matches nothing.
+CREATE VIEW product_name_match AS
+SELECT normalized_name, min(id) AS product_id
+FROM products
+WHERE deleted_upstream_at IS NULL
+GROUP BY normalized_name
+HAVING count(*) = 1;
+
 -- Sync runs and their quarantine -------------------------------------------------------------------
 
 CREATE TABLE sync_runs (
@@ -141,7 +153,7 @@ CREATE TABLE sync_runs (
     resource    text NOT NULL CHECK (resource IN ('orders', 'products')),
     trigger     text NOT NULL CHECK (trigger IN ('schedule', 'manual', 'console')),
     status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'partial', 'failed', 'skipped')),
-    started_at  timestamptz NOT NULL DEFAULT now(),
+    started_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     finished_at timestamptz,
     fetched     integer NOT NULL DEFAULT 0,
     created     integer NOT NULL DEFAULT 0,

@@ -1,0 +1,147 @@
+"""pydantic models of the shop's records, as UPSTREAM.md describes them, validated one by one.
+
+They accept what the shop really sends (money as strings like "4250.0", `DD.MM.YYYY HH:mm:ss` times in
+the shop's zone, nulls, stray whitespace, unknown extra fields) and reject what is broken (bad money or
+dates, items with quantity <= 0, orders without items, absurd numbers). Validate with
+`validation_context(zone)` so shop times get their zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+
+MAX_MONEY = Decimal("999999999999.99")  # what NUMERIC(14, 2) holds
+CENT = Decimal("0.01")
+
+
+def validation_context(zone: ZoneInfo) -> dict[str, Any]:
+    return {"zone": zone}
+
+
+def _two_places(value: Decimal) -> Decimal:
+    rounded = value.quantize(CENT)
+    if rounded != value:
+        raise ValueError("has more than 2 decimal places")
+    return rounded
+
+
+def _clean_text(value: Any) -> Any:
+    """Trim and collapse whitespace (names arrive as "  Иван  Петров "); drop NUL, which
+    PostgreSQL text cannot hold."""
+    if isinstance(value, str):
+        return " ".join(value.replace("\x00", "").split())
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    value = _clean_text(value)
+    return None if value == "" else value
+
+
+def parse_shop_time(value: Any, zone: ZoneInfo) -> datetime | None:
+    """`05.06.2025 21:31:26` in the shop's zone, or ISO 8601 (naive means the shop's zone)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be a string like 05.06.2025 21:31:26")
+    text = value.strip()
+    try:
+        if len(text) == 19 and text[2] == "." and text[5] == "." and text[10] == " ":
+            parsed = datetime(
+                int(text[6:10]), int(text[3:5]), int(text[0:2]),
+                int(text[11:13]), int(text[14:16]), int(text[17:19]),
+            )  # fmt: skip
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"is not a valid time: {text[:40]!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    if not 2000 <= parsed.year <= 2100:
+        raise ValueError(f"is out of range: {text[:40]!r}")
+    return parsed
+
+
+def _shop_time(value: Any, info: ValidationInfo) -> datetime | None:
+    zone = (info.context or {}).get("zone") or ZoneInfo("Europe/Moscow")
+    return parse_shop_time(value, zone)
+
+
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_MONEY, allow_inf_nan=False),
+    AfterValidator(_two_places),
+]
+Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
+Text = Annotated[Annotated[str, Field(max_length=10_000)] | None, BeforeValidator(_blank_to_none)]
+Name = Annotated[str, BeforeValidator(_clean_text), Field(min_length=1, max_length=500)]
+ShopTime = Annotated[datetime | None, BeforeValidator(_shop_time)]
+RequiredShopTime = Annotated[datetime, BeforeValidator(_shop_time)]
+
+
+class _Record(BaseModel):
+    # Unknown fields are ignored (the shop may add some); integers are not taken from floats.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ShopUser(_Record):
+    id: int | None = None
+    full_name: Text = None
+    city: Text = None
+
+
+class ShopOrderItem(_Record):
+    name: Name
+    quantity: Annotated[int, Field(gt=0, le=100_000)]
+    price: Money
+
+
+class ShopOrder(_Record):
+    id: Annotated[int, Field(gt=0, le=2**62)]
+    status: Annotated[str, BeforeValidator(_clean_text), Field(min_length=1, max_length=64)]
+    total_amount: Money
+    bonus: Money | None = None
+    delivery_cost: Money | None = None
+    bank_card: Text = None
+    created_at: RequiredShopTime
+    paid_at: ShopTime = None
+    shipped_at: ShopTime = None
+    user: ShopUser | None = None
+    order_items: Annotated[list[ShopOrderItem], Field(min_length=1, max_length=1000)]
+
+
+class ShopCategory(_Record):
+    """A record of the products listing that is a category (or the root), not a product."""
+
+    id: Annotated[int, Field(gt=0, le=2**62)]
+    name: Name
+
+
+class ShopProduct(_Record):
+    id: Annotated[int, Field(gt=0, le=2**62)]
+    name: Name
+    description: Text = None
+    price: Money | None = None
+    old_price: Money | None = None
+    stock_quantity: Count
+    ancestry: str | None = None
+    brand: Text = None
+    main_ingredient: Text = None
+    dosage_form: Text = None
+    weight: Text = None
+    package_quantity: Count | None = None
+    created_at: ShopTime = None
+    updated_at: ShopTime = None
+    deleted_at: ShopTime = None
+
+
+def ancestry_path(ancestry: Any) -> list[str]:
+    """`"1/5"` -> ["1", "5"]; None -> []."""
+    if not isinstance(ancestry, str) or not ancestry.strip():
+        return []
+    return [part for part in ancestry.strip().split("/") if part]

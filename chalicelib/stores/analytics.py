@@ -1,0 +1,124 @@
+"""Product trends per shop-local day, and the analytics derived from them (README, "Analytics").
+
+Sales count the items of orders whose effective status is not `cancelled` or `refunded` and that the
+shop still lists; days are the shop's (`tz`). Every write skips rows whose values did not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from chalicelib.db import Connection
+
+NOT_SALES = ("cancelled", "refunded")
+
+# Recompute units, revenue, orders and the latest sale per product for the given days.
+REFRESH_SALES = """
+WITH days AS (
+    SELECT DISTINCT unnest(CAST(:days AS date[])) AS day
+),
+sales AS (
+    SELECT i.product_id,
+           (o.created_at AT TIME ZONE :tz)::date AS day,
+           sum(i.quantity)::integer              AS sales_qty,
+           sum(i.total)                          AS revenue,
+           count(DISTINCT o.id)::integer         AS orders,
+           max(o.created_at)                     AS last_sale_at
+    FROM orders o
+    JOIN order_items i ON i.order_id = o.id
+    WHERE o.created_at >= ((SELECT min(day) FROM days)::timestamp AT TIME ZONE :tz)
+      AND o.created_at <  (((SELECT max(day) FROM days) + 1)::timestamp AT TIME ZONE :tz)
+      AND (o.created_at AT TIME ZONE :tz)::date IN (SELECT day FROM days)
+      AND o.status <> ALL (CAST(:not_sales AS text[]))
+      AND o.deleted_upstream_at IS NULL
+      AND i.product_id IS NOT NULL
+    GROUP BY 1, 2
+),
+written AS (
+    INSERT INTO product_trends AS t (product_id, day, sales_qty, revenue, orders, last_sale_at)
+    SELECT product_id, day, sales_qty, revenue, orders, last_sale_at FROM sales
+    ON CONFLICT (product_id, day) DO UPDATE SET
+        sales_qty    = EXCLUDED.sales_qty,
+        revenue      = EXCLUDED.revenue,
+        orders       = EXCLUDED.orders,
+        last_sale_at = EXCLUDED.last_sale_at
+    WHERE (t.sales_qty, t.revenue, t.orders, t.last_sale_at)
+          IS DISTINCT FROM (EXCLUDED.sales_qty, EXCLUDED.revenue, EXCLUDED.orders, EXCLUDED.last_sale_at)
+    RETURNING 1
+),
+cleared AS (
+    UPDATE product_trends t SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL
+    WHERE t.day IN (SELECT day FROM days)
+      AND (t.sales_qty <> 0 OR t.orders <> 0 OR t.last_sale_at IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.product_id = t.product_id AND s.day = t.day)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM cleared)
+"""
+
+# The stock level each product shows today (the last sync of the day wins).
+RECORD_STOCK_LEVELS = """
+INSERT INTO product_trends AS t (product_id, day, stock_level)
+SELECT id, (now() AT TIME ZONE :tz)::date, stock_quantity
+FROM products
+WHERE deleted_upstream_at IS NULL AND (CAST(:ids AS bigint[]) IS NULL OR id = ANY(CAST(:ids AS bigint[])))
+ON CONFLICT (product_id, day) DO UPDATE SET stock_level = EXCLUDED.stock_level
+WHERE t.stock_level IS DISTINCT FROM EXCLUDED.stock_level
+"""
+
+# 30-day average of units sold per day (today included), the trend (last 15 days against the 15
+# before: +20% growing, -20% falling) and the latest sale, for every product.
+RECOMPUTE_ANALYTICS = """
+WITH today AS (
+    SELECT (now() AT TIME ZONE :tz)::date AS d
+),
+window_sales AS (
+    SELECT t.product_id,
+           sum(t.sales_qty)                                         AS last30,
+           coalesce(sum(t.sales_qty) FILTER (WHERE t.day > d - 15), 0) AS recent,
+           coalesce(sum(t.sales_qty) FILTER (WHERE t.day <= d - 15), 0) AS previous
+    FROM product_trends t, today
+    WHERE t.day > d - 30 AND t.day <= d
+    GROUP BY t.product_id
+),
+computed AS (
+    SELECT p.id AS product_id,
+           round(coalesce(w.last30, 0) / 30.0, 3) AS avg_daily_sales_30d,
+           CASE WHEN coalesce(w.recent, 0) > coalesce(w.previous, 0) * 1.2 THEN 'growing'
+                WHEN coalesce(w.recent, 0) < coalesce(w.previous, 0) * 0.8 THEN 'falling'
+                ELSE 'stable'
+           END AS trend,
+           (SELECT t.last_sale_at FROM product_trends t
+            WHERE t.product_id = p.id AND t.sales_qty > 0
+            ORDER BY t.day DESC LIMIT 1) AS last_sale_at
+    FROM products p
+    LEFT JOIN window_sales w ON w.product_id = p.id
+)
+INSERT INTO product_analytics AS a (product_id, avg_daily_sales_30d, trend, last_sale_at, computed_at)
+SELECT product_id, avg_daily_sales_30d, trend, last_sale_at, now() FROM computed
+ON CONFLICT (product_id) DO UPDATE SET
+    avg_daily_sales_30d = EXCLUDED.avg_daily_sales_30d,
+    trend               = EXCLUDED.trend,
+    last_sale_at        = EXCLUDED.last_sale_at,
+    computed_at         = now()
+WHERE (a.avg_daily_sales_30d, a.trend, a.last_sale_at)
+      IS DISTINCT FROM (EXCLUDED.avg_daily_sales_30d, EXCLUDED.trend, EXCLUDED.last_sale_at)
+"""
+
+
+def refresh_sales(conn: Connection, days: Iterable[date], *, tz: str) -> int:
+    """Recompute the sales columns of `product_trends` for `days`; returns rows changed."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return 0
+    rows = conn.run(REFRESH_SALES, days=wanted, tz=tz, not_sales=list(NOT_SALES)) or [[0]]
+    return int(rows[0][0])
+
+
+def record_stock_levels(conn: Connection, *, tz: str, product_ids: list[int] | None = None) -> None:
+    conn.run(RECORD_STOCK_LEVELS, tz=tz, ids=product_ids)
+
+
+def recompute_analytics(conn: Connection, *, tz: str) -> None:
+    conn.run(RECOMPUTE_ANALYTICS, tz=tz)

@@ -1,0 +1,29 @@
+"""The payload of the console function `sync`: `{"resources": ["orders", "products"]}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chalicelib.errors import InvalidInputError
+from chalicelib.sync.listing import describe
+from chalicelib.sync.service import RESOURCES, Resource
+
+
+class SyncRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resources: list[Resource] = Field(default_factory=lambda: list(RESOURCES), min_length=1)
+
+    @classmethod
+    def parse(cls, event: Any) -> SyncRequest:
+        """The console's payload, or `InvalidInputError` saying in one line what is wrong with it."""
+        try:
+            return cls.model_validate(event or {})
+        except ValidationError as exc:
+            raise InvalidInputError(f"sync payload: {describe(exc)}") from None
+
+    def ordered(self) -> list[Resource]:
+        """The asked-for resources once each, products before orders (items match products)."""
+        return [r for r in RESOURCES if r in self.resources]

@@ -1,0 +1,81 @@
+"""Reading a listing: a bare JSON array streamed record by record, and each record's digest."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import ijson
+from pydantic import ValidationError
+
+from chalicelib.errors import UpstreamFormatError
+from chalicelib.names import RULES_VERSION
+from chalicelib.stores.runs import Quarantined
+
+# Bump to make every record look changed once (e.g. after changing how records become rows).
+DIGEST_VERSION = f"1.{RULES_VERSION}"
+_FIRST_BYTE = re.compile(rb"\s*(.)", re.DOTALL)
+
+
+def iter_records(body: bytes) -> Iterator[Any]:
+    """The elements of the top-level JSON array in `body`, one at a time (ijson: numbers with a
+    fraction arrive as `Decimal`, never float). Raises `UpstreamFormatError` when `body` is not
+    a JSON array, also when it breaks off halfway."""
+    first = _FIRST_BYTE.match(body[:4096].removeprefix(b"\xef\xbb\xbf"))
+    if first is None:
+        raise UpstreamFormatError("the shop answered an empty body, not a JSON array")
+    if first.group(1) != b"[":
+        what = "a JSON object" if first.group(1) == b"{" else "something that is not JSON"
+        excerpt = body[:120].decode("utf-8", errors="replace")
+        raise UpstreamFormatError(f"the shop answered {what}, not an array: {excerpt!r}")
+    try:
+        yield from ijson.items(io.BytesIO(body), "item")
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise UpstreamFormatError(f"the shop's JSON is broken: {str(exc)[:200]}") from None
+
+
+def digest(raw: Any, *extra: object) -> bytes:
+    """A digest of the record as sent (and of anything else its row depends on, e.g. the category
+    name): equal digests mean nothing to write."""
+    text = repr((DIGEST_VERSION, raw, extra))
+    return hashlib.blake2b(text.encode("utf-8", errors="surrogatepass"), digest_size=16).digest()
+
+
+def external_id(raw: Any) -> int | None:
+    """The record's id when it is a usable one (a positive integer), else None."""
+    if isinstance(raw, dict):
+        value = raw.get("id")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**62:
+            return value
+    return None
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error as one readable line: `total_amount: Input should be a valid decimal`."""
+    parts = []
+    for item in error.errors(include_url=False)[:5]:
+        where = ".".join(str(part) for part in item["loc"]) or "record"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+@dataclass
+class Outcome:
+    """What applying one listing did."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "restored"), 0
+        )
+    )
+    quarantined: list[Quarantined] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def reject(self, raw: Any, reason: str) -> None:
+        ident = raw.get("id") if isinstance(raw, dict) else None
+        self.quarantined.append(Quarantined(None if ident is None else str(ident)[:100], reason, raw))
+        self.counts["invalid"] += 1

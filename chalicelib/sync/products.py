@@ -1,0 +1,132 @@
+"""Products: the shop's `/products` listing (products mixed with their categories) into `products`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from chalicelib.db import Connection
+from chalicelib.names import normalize_name
+from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, validation_context
+from chalicelib.stores import analytics, sync_writes
+from chalicelib.sync.listing import Outcome, describe, digest, external_id, iter_records
+
+# Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
+PSEUDO_PRODUCTS = frozenset({normalize_name("Доставка"), "delivery"})
+
+
+class ProductsSync:
+    resource = "products"
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._tz = str(zone.key)
+        self._context = validation_context(zone)
+
+    def apply(self, conn: Connection, body: bytes) -> Outcome:
+        """Write what changed in the listing `body`; runs inside the caller's transaction."""
+        outcome = Outcome()
+        counts = outcome.counts
+        records = list(iter_records(body))  # small (hundreds): categories must be known first
+        categories = self._categories(records, outcome)
+        known = sync_writes.product_digests(conn)
+        seen: set[int] = set()
+        complete = True
+        rows: list[tuple[Any, ...]] = []
+        rematch: set[str] = set()
+
+        for raw in records:
+            ident = external_id(raw)
+            if ident is not None and ident in categories:
+                continue
+            if isinstance(raw, dict) and normalize_name(str(raw.get("name") or "")) in PSEUDO_PRODUCTS:
+                if ident is not None:
+                    seen.add(ident)
+                continue
+            counts["fetched"] += 1
+            if ident is None:
+                complete = False
+                outcome.reject(raw, "id: missing or not a positive integer")
+                continue
+            if ident in seen:
+                outcome.reject(raw, "duplicate id in one listing: the first record with it was kept")
+                continue
+            seen.add(ident)
+            path = ancestry_path(raw.get("ancestry"))
+            category = categories.get(int(path[-1])) if path and path[-1].isdigit() else None
+            record_digest = digest(raw, category)
+            before = known.get(ident)
+            if before is not None and before[0] == record_digest and not before[1]:
+                counts["unchanged"] += 1
+                continue
+            try:
+                product = ShopProduct.model_validate(raw, context=self._context)
+            except ValidationError as exc:
+                outcome.reject(raw, describe(exc))
+                continue
+            normalized = normalize_name(product.name)
+            if before is None or before[1]:
+                counts["created" if before is None else "restored"] += 1
+                rematch.add(normalized)
+            else:
+                counts["updated"] += 1
+                if before[2] != normalized:
+                    rematch |= {before[2], normalized}
+            rows.append(self._product_row(product, normalized, category, record_digest))
+
+        sync_writes.stage_products(conn, rows)
+        sync_writes.merge_staged_products(conn)
+        if not complete:
+            outcome.notes.append("some records had no usable id: no deletions inferred")
+        elif not seen and known:
+            outcome.notes.append("the shop listed no products at all: no deletions inferred")
+        else:
+            vanished = [
+                ident for ident, (_, deleted, _) in known.items() if not deleted and ident not in seen
+            ]
+            names = sync_writes.mark_products_deleted(conn, vanished)
+            counts["deleted"] = len(names)
+            rematch |= set(names)
+
+        days: set[date] = sync_writes.rematch_items(conn, rematch, tz=self._tz)
+        analytics.record_stock_levels(conn, tz=self._tz)
+        if days:
+            analytics.refresh_sales(conn, days, tz=self._tz)
+            analytics.recompute_analytics(conn, tz=self._tz)
+        return outcome
+
+    def _categories(self, records: list[Any], outcome: Outcome) -> dict[int, str]:
+        """Category id -> name. A record is a category when it is the root, sits right under the
+        root, or another record descends from it."""
+        ancestors = {
+            int(part)
+            for raw in records
+            if isinstance(raw, dict)
+            for part in ancestry_path(raw.get("ancestry"))
+            if part.isdigit()
+        }
+        names: dict[int, str] = {}
+        for raw in records:
+            ident = external_id(raw)
+            if ident is None or not isinstance(raw, dict):
+                continue
+            if ident in ancestors or len(ancestry_path(raw.get("ancestry"))) < 2:
+                try:
+                    names[ident] = ShopCategory.model_validate(raw).name
+                except ValidationError as exc:
+                    outcome.reject(raw, f"category: {describe(exc)}")
+                    names[ident] = ""
+        return names  # an invalid category keeps its id (its children are still products) with no name
+
+    @staticmethod
+    def _product_row(
+        product: ShopProduct, normalized: str, category: str | None, record_digest: bytes
+    ) -> tuple[Any, ...]:
+        return (
+            product.id, product.name, normalized, category or None, product.brand, product.description,
+            product.main_ingredient, product.dosage_form, product.weight, product.package_quantity,
+            product.price, product.old_price, product.stock_quantity, product.created_at,
+            product.updated_at, product.deleted_at, record_digest,
+        )  # fmt: skip

@@ -1,0 +1,187 @@
+"""Sync runs: one resource at a time, never overlapping, each recorded in `sync_runs`.
+
+A run: take the resource's advisory lock (or record `skipped`), record `running`, fetch the listing
+(no transaction open while the shop answers), then apply it in ONE transaction with the quarantine
+and the run's end. Anything failing rolls the whole transaction back: nothing is written, no
+deletion is inferred, and the run is recorded `failed` with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import zlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+from chalicelib.db import Connection, Database
+from chalicelib.errors import DatabaseUnavailableError, StratteraError
+from chalicelib.shop_client import ShopClient
+from chalicelib.stores import runs
+from chalicelib.sync.listing import Outcome
+
+log = logging.getLogger(__name__)
+
+Resource = Literal["orders", "products"]
+Trigger = Literal["schedule", "manual", "console"]
+RESOURCES: tuple[Resource, ...] = ("products", "orders")  # products first: items match products
+
+
+def lock_key(resource: str) -> int:
+    """A stable advisory-lock key per resource."""
+    return 0x53594E43_00000000 | zlib.crc32(resource.encode())
+
+
+class Applier(Protocol):
+    resource: str
+
+    def apply(self, conn: Connection, body: bytes) -> Outcome: ...
+
+
+class RunCounts(BaseModel):
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    deleted: int = 0
+    restored: int = 0
+
+
+class RunSummary(BaseModel):
+    """One sync run, as `sync_runs` records it and the API shows it."""
+
+    id: int | None
+    resource: Resource
+    trigger: Trigger
+    status: Literal["running", "succeeded", "partial", "failed", "skipped"]
+    started_at: datetime
+    finished_at: datetime | None
+    counts: RunCounts
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RunSummary:
+        return cls(**row, counts=RunCounts(**{name: row[name] for name in runs.COUNT_NAMES}))
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+    def one_line(self) -> str:
+        """For people: `orders sync #12 succeeded in 1.2s: 3 created, 10 updated, ...`."""
+        c = self.counts
+        line = (
+            f"{self.resource} sync #{self.id} {self.status}"
+            + (f" in {self.duration_s}s" if self.duration_s is not None else "")
+            + f": {c.fetched} fetched, {c.created} created, {c.updated} updated, {c.unchanged} unchanged, "
+            f"{c.invalid} invalid, {c.deleted} deleted, {c.restored} restored"
+        )
+        return line + (f" ({self.error})" if self.error else "")
+
+
+class SyncService:
+    """Runs syncs. Built once per process by the wiring; tests build their own."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: ShopClient,
+        appliers: dict[str, Applier],
+        *,
+        deadline_s: float = 240.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._db = db
+        self._client = client
+        self._appliers = appliers
+        self._deadline_s = deadline_s
+        self._clock = clock
+
+    def run_all(self, *, trigger: Trigger, record_skipped: bool = True) -> list[RunSummary]:
+        """Products, then orders."""
+        return [self.run(resource, trigger=trigger, record_skipped=record_skipped) for resource in RESOURCES]
+
+    def run(self, resource: Resource, *, trigger: Trigger, record_skipped: bool = True) -> RunSummary:
+        """One run of `resource`. When another run of it holds the lock, the result has status
+        `skipped` (recorded in `sync_runs` unless `record_skipped` is False)."""
+        applier = self._appliers[resource]
+        deadline = self._clock() + self._deadline_s
+        with self._db.connection() as conn:
+            if not conn.run("SELECT pg_try_advisory_lock(:key)", key=lock_key(resource))[0][0]:
+                return self._skipped(conn, resource, trigger, record_skipped)
+            try:
+                run = runs.start_run(conn, resource=resource, trigger=trigger)
+                summary = self._run_locked(conn, applier, run, deadline)
+            finally:
+                # A dead connection has released its locks already.
+                with contextlib.suppress(Exception):
+                    conn.run("SELECT pg_advisory_unlock(:key)", key=lock_key(resource))
+        self._log(summary)
+        return summary
+
+    def _skipped(self, conn: Connection, resource: Resource, trigger: Trigger, record: bool) -> RunSummary:
+        reason = f"another {resource} sync is running"
+        if record:
+            summary = RunSummary.from_row(
+                runs.record_skipped_run(conn, resource=resource, trigger=trigger, reason=reason)
+            )
+        else:
+            now = datetime.now().astimezone()
+            summary = RunSummary(
+                id=None, resource=resource, trigger=trigger, status="skipped",
+                started_at=now, finished_at=now, counts=RunCounts(), error=reason,
+            )  # fmt: skip
+        self._log(summary)
+        return summary
+
+    def _run_locked(
+        self, conn: Connection, applier: Applier, run: dict[str, Any], deadline: float
+    ) -> RunSummary:
+        run_id = run["id"]
+        outcome: Outcome | None = None
+        try:
+            body = self._client.fetch(applier.resource, deadline=deadline)
+            conn.run("BEGIN")
+            outcome = applier.apply(conn, body)
+            runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
+            status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
+            note = "; ".join(outcome.notes) or None
+            row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note)
+            conn.run("COMMIT")
+            return RunSummary.from_row(row)
+        except Exception as exc:
+            error = (
+                exc.message if isinstance(exc, StratteraError) else f"internal error: {type(exc).__name__}"
+            )
+            if not isinstance(exc, StratteraError):
+                log.exception("sync run failed", extra={"run_id": run_id, "resource": applier.resource})
+            try:
+                conn.run("ROLLBACK")
+                row = runs.finish_run(conn, run_id, status="failed", counts={"fetched": 0}, error=error)
+            except Exception:
+                # The connection is gone; the next run of this resource marks this one failed.
+                raise DatabaseUnavailableError(f"lost the database during the run: {error}") from exc
+            return RunSummary.from_row(row)
+
+    @staticmethod
+    def _log(summary: RunSummary) -> None:
+        log.info(
+            summary.one_line(),
+            extra={
+                "event": "sync_run",
+                "run_id": summary.id,
+                "resource": summary.resource,
+                "trigger": summary.trigger,
+                "status": summary.status,
+                "duration_s": summary.duration_s,
+                "counts": summary.counts.model_dump(),
+                "error": summary.error,
+            },
+        )

@@ -1,0 +1,520 @@
+"""Every promise of CONTRACT.md "Sync semantics", against a real Postgres and the fake shop over HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from chalicelib.db import Database
+from chalicelib.errors import DatabaseUnavailableError
+from chalicelib.names import normalize_name
+from chalicelib.sync import RunSummary, SyncService
+from devtools.fake_shop import FakeShop
+from devtools.shop_data import DELIVERY_NAME, ShopData
+from tests.conftest import ZONE, Sleeps
+
+
+def rows(db: Database, sql: str, **params: Any) -> list[list[Any]]:
+    return db.run(sql, **params)
+
+
+def value(db: Database, sql: str, **params: Any) -> Any:
+    return db.run(sql, **params)[0][0]
+
+
+def synced(sync: SyncService) -> list[RunSummary]:
+    summaries = sync.run_all(trigger="manual")
+    assert [s.status for s in summaries] == ["succeeded", "succeeded"], [s.error for s in summaries]
+    return summaries
+
+
+def shop_products(data: ShopData) -> list[dict[str, Any]]:
+    return data.real_products()
+
+
+# -- first sync ------------------------------------------------------------------------------------
+
+
+def test_first_sync_creates_every_order_item_and_product(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    products, orders = synced(sync)
+    assert (
+        products.counts.created == len(shop_products(shop_data)) == value(db, "SELECT count(*) FROM products")
+    )
+    assert orders.counts.created == len(shop_data.orders) == value(db, "SELECT count(*) FROM orders")
+    assert orders.counts.fetched == len(shop_data.orders)
+    items = sum(len(o["order_items"]) for o in shop_data.orders)
+    assert value(db, "SELECT count(*) FROM order_items") == items
+
+
+def test_categories_and_the_delivery_pseudo_product_are_not_products(sync: SyncService, db: Database):
+    synced(sync)
+    names = {r[0] for r in rows(db, "SELECT name FROM products")}
+    assert not names & {"Товары", "СДВГ", "Для похудения", "Противозачаточные", "Другое", DELIVERY_NAME}
+    assert value(db, "SELECT category FROM products WHERE name = 'Atominex 18 mg'") == "СДВГ"
+    assert value(db, "SELECT count(*) FROM products WHERE category IS NULL") == 0
+
+
+def test_money_is_exact_and_times_are_read_in_the_shop_zone(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    raw = shop_data.orders[0]
+    total, created = rows(
+        db, "SELECT total_amount, created_at FROM orders WHERE external_id = :e", e=raw["id"]
+    )[0]
+    assert total == Decimal(raw["total_amount"])
+    assert created.astimezone(ZONE).strftime("%d.%m.%Y %H:%M:%S") == raw["created_at"]
+    # Moscow is UTC+3: the stored instant is three hours before the wall-clock reading.
+    assert created.utcoffset() is not None
+
+
+def test_items_match_products_by_normalized_name_despite_spelling(sync: SyncService, db: Database):
+    synced(sync)
+    unmatched = rows(db, "SELECT name FROM order_items WHERE product_id IS NULL")
+    assert unmatched == []
+    spelled = rows(
+        db,
+        """SELECT i.name, p.name FROM order_items i JOIN products p ON p.id = i.product_id
+                          WHERE i.name <> p.name LIMIT 50""",
+    )
+    assert spelled, "the fake shop spells item names unlike product names"
+    for item_name, product_name in spelled:
+        assert normalize_name(item_name) == normalize_name(product_name)
+
+
+def test_an_item_naming_no_single_product_gets_no_product(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    order = shop_data.orders[0]
+    shop_data.set_order(order["id"], order_items=[
+        {"name": "Unknown pill 5 mg", "quantity": 1, "price": "100.0"},
+        *order["order_items"],
+    ])  # fmt: skip
+    synced(sync)
+    assert value(db, "SELECT product_id FROM order_items WHERE name = 'Unknown pill 5 mg'") is None
+
+
+# -- unchanged records are not written -------------------------------------------------------------
+
+
+def test_an_unchanged_resync_writes_nothing(sync: SyncService, db: Database, shop_data: ShopData):
+    synced(sync)
+    before = rows(
+        db,
+        "SELECT id, updated_at, synced_at FROM orders UNION ALL "
+        "SELECT id, updated_at, synced_at FROM products",
+    )
+    items_before = rows(db, "SELECT id FROM order_items ORDER BY id")
+    products, orders = synced(sync)
+    assert orders.counts.unchanged == orders.counts.fetched == len(shop_data.orders)
+    assert products.counts.unchanged == products.counts.fetched
+    for run in (products, orders):
+        assert (run.counts.created, run.counts.updated, run.counts.deleted, run.counts.restored) == (
+            0,
+            0,
+            0,
+            0,
+        )
+    after = rows(
+        db,
+        "SELECT id, updated_at, synced_at FROM orders UNION ALL "
+        "SELECT id, updated_at, synced_at FROM products",
+    )
+    assert after == before
+    assert rows(db, "SELECT id FROM order_items ORDER BY id") == items_before
+
+
+def test_a_changed_order_is_updated_and_its_items_replaced_as_a_set(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    order = shop_data.orders[5]
+    product = shop_products(shop_data)[0]
+    shop_data.set_order(order["id"], order_items=[{"name": product["name"], "quantity": 2, "price": "10.5"}])
+    _, orders = synced(sync)
+    assert (orders.counts.updated, orders.counts.unchanged) == (1, len(shop_data.orders) - 1)
+    items = rows(
+        db,
+        """SELECT i.name, i.quantity, i.price, i.total FROM order_items i
+                        JOIN orders o ON o.id = i.order_id WHERE o.external_id = :e""",
+        e=order["id"],
+    )
+    assert items == [[product["name"], 2, Decimal("10.50"), Decimal("21.00")]]
+
+
+# -- staff edits win -------------------------------------------------------------------------------
+
+
+def test_staff_edits_survive_ten_syncs_that_change_the_same_fields(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    order = shop_data.orders[0]
+    product = shop_products(shop_data)[0]
+    db.run("UPDATE orders SET staff_status = 'delivered' WHERE external_id = :e", e=order["id"])
+    db.run("UPDATE products SET staff_price = 1990.00, staff_stock_quantity = 12 WHERE external_id = :e",
+           e=product["id"])  # fmt: skip
+    statuses = (
+        "unpaid",
+        "paid",
+        "processing",
+        "shipped",
+        "cancelled",
+        "overdue",
+        "paid",
+        "processing",
+        "shipped",
+        "refunded",
+    )
+    for step, status in enumerate(statuses):
+        shop_data.set_order(order["id"], status=status)
+        shop_data.set_product(product["id"], price=f"{3000 + step}.0", stock_quantity=50 + step)
+        synced(sync)
+        assert rows(
+            db, "SELECT status, upstream_status FROM orders WHERE external_id = :e", e=order["id"]
+        ) == [["delivered", status]]
+        assert rows(db, "SELECT price, upstream_price, stock_quantity, upstream_stock_quantity FROM products "
+                        "WHERE external_id = :e", e=product["id"]) == \
+            [[Decimal("1990.00"), Decimal(f"{3000 + step}.00"), 12, 50 + step]]  # fmt: skip
+
+    # Dropping the edits shows the shop's newest values.
+    db.run("UPDATE orders SET staff_status = NULL WHERE external_id = :e", e=order["id"])
+    db.run(
+        "UPDATE products SET staff_price = NULL, staff_stock_quantity = NULL WHERE external_id = :e",
+        e=product["id"],
+    )
+    assert value(db, "SELECT status FROM orders WHERE external_id = :e", e=order["id"]) == "refunded"
+    assert rows(db, "SELECT price, stock_quantity FROM products WHERE external_id = :e", e=product["id"]) == [
+        [Decimal("3009.00"), 59]
+    ]
+
+
+def test_fields_the_shop_never_sends_are_never_written_by_the_sync(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    order = shop_data.orders[1]
+    product = shop_products(shop_data)[1]
+    db.run(
+        "UPDATE orders SET staff_customer_phone = '+7 900 000-00-00', staff_notes = 'VIP' "
+        "WHERE external_id = :e",
+        e=order["id"],
+    )
+    db.run(
+        "UPDATE products SET staff_cost = 850.00, staff_is_hidden = true WHERE external_id = :e",
+        e=product["id"],
+    )
+    shop_data.set_order(order["id"], status="cancelled")
+    shop_data.set_product(product["id"], price="1.0")
+    synced(sync)
+    assert rows(
+        db, "SELECT staff_customer_phone, staff_notes FROM orders WHERE external_id = :e", e=order["id"]
+    ) == [["+7 900 000-00-00", "VIP"]]
+    assert rows(db, "SELECT cost, is_hidden FROM products WHERE external_id = :e", e=product["id"]) == [
+        [Decimal("850.00"), True]
+    ]
+
+
+# -- deletions and restores ------------------------------------------------------------------------
+
+
+def test_a_vanished_order_is_flagged_never_deleted_and_restored_when_back(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    order = shop_data.orders[3]
+    shop_data.delete_orders([order["id"]])
+    _, orders = synced(sync)
+    assert orders.counts.deleted == 1
+    assert value(
+        db, "SELECT deleted_upstream_at IS NOT NULL FROM orders WHERE external_id = :e", e=order["id"]
+    )
+    items = "SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.external_id = :e"
+    assert value(db, items, e=order["id"]) == len(order["order_items"])
+    _, again = synced(sync)
+    assert again.counts.deleted == 0  # flagged once
+
+    shop_data.restore_order(order)
+    _, orders = synced(sync)
+    assert (orders.counts.restored, orders.counts.created) == (1, 0)
+    assert value(db, "SELECT deleted_upstream_at FROM orders WHERE external_id = :e", e=order["id"]) is None
+
+
+def test_a_vanished_product_is_flagged_and_restored(sync: SyncService, db: Database, shop_data: ShopData):
+    synced(sync)
+    product = shop_products(shop_data)[2]
+    shop_data.delete_products([product["id"]])
+    products, _ = synced(sync)
+    assert products.counts.deleted == 1
+    shop_data.products.append(product)
+    shop_data.set_product(product["id"])
+    products, _ = synced(sync)
+    assert products.counts.restored == 1
+    assert value(db, "SELECT count(*) FROM products WHERE deleted_upstream_at IS NOT NULL") == 0
+
+
+def test_an_empty_listing_infers_no_deletions(sync: SyncService, db: Database, shop_data: ShopData):
+    synced(sync)
+    shop_data.delete_orders([o["id"] for o in shop_data.orders])
+    _, orders = sync.run_all(trigger="manual")
+    assert orders.status == "partial" and "no deletions" in (orders.error or "")
+    assert value(db, "SELECT count(*) FROM orders WHERE deleted_upstream_at IS NOT NULL") == 0
+
+
+def test_a_record_without_a_usable_id_infers_no_deletions(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    shop_data.delete_orders([shop_data.orders[0]["id"]])
+    shop_data.break_record("orders", shop_data.orders[0]["id"], "no_id")
+    _, orders = sync.run_all(trigger="manual")
+    assert orders.status == "partial"
+    assert orders.counts.deleted == 0
+    assert value(db, "SELECT count(*) FROM orders WHERE deleted_upstream_at IS NOT NULL") == 0
+
+
+# -- invalid records -------------------------------------------------------------------------------
+
+
+def test_invalid_records_are_quarantined_and_the_rest_goes_on(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    good_before = {r[0]: r[1] for r in rows(db, "SELECT external_id, total_amount FROM orders")}
+    broken = shop_data.break_fraction("orders", 0.05, "bad_total")
+    for how, order in zip(
+        ("bad_date", "zero_quantity", "bad_item_price", "no_items"), shop_data.orders[-4:], strict=True
+    ):
+        shop_data.break_record("orders", order["id"], how)
+        broken.append(order["id"])
+    new = shop_data.add_orders(5)
+    _, orders = sync.run_all(trigger="manual")
+    assert orders.status == "partial"
+    assert orders.counts.invalid == len(set(broken))
+    assert orders.counts.created == 5
+    assert orders.counts.deleted == 0  # a quarantined record is still listed: not deleted
+    quarantined = rows(
+        db, "SELECT external_id, reason, payload FROM sync_quarantine WHERE run_id = :r", r=orders.id
+    )
+    assert {int(q[0]) for q in quarantined} == set(broken)
+    by_id = {int(q[0]): q for q in quarantined}
+    assert "total_amount" in by_id[broken[0]][1]
+    assert by_id[broken[0]][2]["total_amount"] == "12,5 руб"  # the raw payload, as sent
+    # The last good version of each broken record stays as it was.
+    for ident in broken:
+        assert (
+            value(db, "SELECT total_amount FROM orders WHERE external_id = :e", e=ident) == good_before[ident]
+        )
+    assert all(value(db, "SELECT count(*) FROM orders WHERE external_id = :e", e=o["id"]) == 1 for o in new)
+
+
+def test_invalid_products_are_quarantined(sync: SyncService, db: Database, shop_data: ShopData):
+    products = shop_products(shop_data)
+    shop_data.break_record("products", products[0]["id"], "bad_price")
+    shop_data.break_record("products", products[1]["id"], "negative_stock")
+    run, _ = sync.run_all(trigger="manual")
+    assert run.status == "partial" and run.counts.invalid == 2
+    reasons = {r[0] for r in rows(db, "SELECT reason FROM sync_quarantine WHERE run_id = :r", r=run.id)}
+    assert any("price" in r for r in reasons) and any("stock_quantity" in r for r in reasons)
+
+
+def test_duplicate_ids_in_one_listing_keep_the_first_and_quarantine_the_rest(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    copy = dict(shop_data.orders[0], status="cancelled")
+    shop_data.extra["orders"].append(copy)
+    shop_data.set_order(shop_data.orders[0]["id"])
+    _, orders = sync.run_all(trigger="manual")
+    assert orders.counts.invalid == 1
+    assert (
+        value(db, "SELECT status FROM orders WHERE external_id = :e", e=copy["id"])
+        == shop_data.orders[0]["status"]
+    )
+    assert value(db, "SELECT count(*) FROM orders") == len(shop_data.orders)
+
+
+# -- failed fetches --------------------------------------------------------------------------------
+
+
+def assert_nothing_written(db: Database, before: list[list[Any]]) -> None:
+    assert rows(db, "SELECT external_id, updated_at FROM orders ORDER BY 1") == before
+
+
+@pytest.mark.parametrize(
+    ("fault", "options", "message"),
+    [
+        ("status", {"status": 500}, "answered 500"),
+        ("not_json", {}, "not JSON"),
+        ("not_array", {}, "JSON object, not an array"),
+        ("truncate", {}, ""),
+    ],
+)
+def test_a_failed_fetch_fails_the_run_writes_nothing_and_infers_nothing(
+    sync: SyncService, db: Database, shop: FakeShop, fault: str, options: dict[str, Any], message: str
+):
+    synced(sync)
+    before = rows(db, "SELECT external_id, updated_at FROM orders ORDER BY 1")
+    shop.data.add_orders(3)
+    shop.data.delete_orders([shop.data.orders[0]["id"]])
+    shop.fail(fault, times=10, path="orders", **options)
+    run = sync.run("orders", trigger="manual")
+    assert run.status == "failed"
+    assert message in (run.error or "")
+    assert_nothing_written(db, before)
+    assert value(db, "SELECT count(*) FROM sync_quarantine WHERE run_id = :r", r=run.id) == 0
+
+
+def test_500_then_429_then_200_succeeds_honouring_retry_after(
+    sync: SyncService, shop: FakeShop, sleeps: Sleeps
+):
+    shop.fail("status", status=500, path="orders")
+    shop.fail("retry_after", seconds=3, path="orders")
+    run = sync.run("orders", trigger="manual")
+    assert run.status == "succeeded"
+    assert len(shop.requests_for("orders")) == 3
+    assert sleeps.calls[1] == 3  # Retry-After honoured
+    assert all(r.authorization == "shop-test-token-0123" for r in shop.requests_for("orders"))
+
+
+def test_a_shop_that_does_not_answer_in_time_fails_the_run(db: Database, shop: FakeShop):
+    from chalicelib.sync.orders import OrdersSync
+    from tests.conftest import make_client
+
+    impatient = SyncService(
+        db, make_client(shop.url, read_timeout_s=0.3, attempts=2), {"orders": OrdersSync(ZONE)}
+    )
+    shop.fail("slow", times=2, seconds=1.5, path="orders")
+    run = impatient.run("orders", trigger="manual")
+    assert run.status == "failed" and "timed out" in (run.error or "")
+    assert value(db, "SELECT count(*) FROM orders") == 0
+
+
+def test_retries_never_wait_past_the_run_deadline(db: Database, shop: FakeShop):
+    from chalicelib.sync.orders import OrdersSync
+    from tests.conftest import make_client
+
+    sleeps = Sleeps()
+    short = SyncService(db, make_client(shop.url, sleeps), {"orders": OrdersSync(ZONE)}, deadline_s=5)
+    shop.fail("retry_after", seconds=60, path="orders")
+    run = short.run("orders", trigger="manual")
+    assert run.status == "failed" and "no time left" in (run.error or "")
+    assert sleeps.calls == []
+
+
+# -- runs never overlap ----------------------------------------------------------------------------
+
+
+def test_two_syncs_at_once_one_runs_and_the_other_is_skipped(sync: SyncService, db: Database, shop: FakeShop):
+    shop.fail("slow", seconds=1.0, path="orders")
+    results: list[RunSummary] = []
+    first = threading.Thread(target=lambda: results.append(sync.run("orders", trigger="schedule")))
+    first.start()
+    time.sleep(0.3)
+    results.append(sync.run("orders", trigger="console"))
+    first.join()
+    assert sorted(r.status for r in results) == ["skipped", "succeeded"]
+    assert sorted(map(tuple, rows(db, "SELECT trigger, status FROM sync_runs"))) == [
+        ("console", "skipped"),
+        ("schedule", "succeeded"),
+    ]
+    assert value(db, "SELECT count(*) FROM orders") == len(shop.data.orders)
+
+
+def test_a_run_that_loses_its_database_connection_is_recovered_by_the_next(
+    sync: SyncService, db: Database, shop: FakeShop, database_url: str
+):
+    synced(sync)
+    shop.data.add_orders(7)
+    shop.data.move_statuses(5)
+    shop.fail("slow", seconds=1.0, path="orders")
+    errors: list[BaseException] = []
+
+    def interrupted_run() -> None:
+        try:
+            sync.run("orders", trigger="schedule")
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=interrupted_run)
+    worker.start()
+    time.sleep(0.4)
+    from tests.conftest import database_for
+
+    killer = database_for(database_url)
+    killed = killer.run("""SELECT pg_terminate_backend(pid) FROM pg_locks
+                           WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()""")
+    killer.close()
+    worker.join()
+    assert killed == [[True]]
+    assert len(errors) == 1 and isinstance(errors[0], DatabaseUnavailableError)
+
+    run = sync.run("orders", trigger="schedule")
+    assert run.status == "succeeded"
+    assert value(db, "SELECT count(*) FROM orders") == len(shop.data.orders)
+    assert value(db, "SELECT count(*) FROM order_items") == sum(
+        len(o["order_items"]) for o in shop.data.orders
+    )
+    assert value(db, "SELECT count(DISTINCT external_id) = count(*) FROM orders")
+    # The interrupted run is not left "running" forever.
+    assert value(db, "SELECT count(*) FROM sync_runs WHERE status = 'running'") == 0
+
+
+# -- analytics -------------------------------------------------------------------------------------
+
+
+def test_trends_count_sales_of_orders_that_are_not_cancelled_or_refunded(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    expected: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    names = {normalize_name(p["name"]): p["name"] for p in shop_products(shop_data)}
+    for order in shop_data.orders:
+        if order["status"] in ("cancelled", "refunded"):
+            continue
+        day = order["created_at"][6:10] + "-" + order["created_at"][3:5] + "-" + order["created_at"][0:2]
+        for item in order["order_items"]:
+            key = (names[normalize_name(item["name"])], day)
+            qty, revenue = expected.get(key, (0, Decimal(0)))
+            expected[key] = (qty + item["quantity"], revenue + Decimal(item["price"]) * item["quantity"])
+    actual = {
+        (r[0], r[1].isoformat()): (r[2], r[3])
+        for r in rows(
+            db,
+            """SELECT p.name, t.day, t.sales_qty, t.revenue FROM product_trends t
+                             JOIN products p ON p.id = t.product_id WHERE t.sales_qty > 0""",
+        )
+    }
+    assert actual == expected
+
+
+def test_a_cancelled_order_leaves_the_trends_and_a_staff_status_counts(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    order = next(o for o in reversed(shop_data.orders) if o["status"] not in ("cancelled", "refunded"))
+    total_before = value(db, "SELECT sum(sales_qty) FROM product_trends")
+    shop_data.set_order(order["id"], status="cancelled")
+    synced(sync)
+    quantity = sum(i["quantity"] for i in order["order_items"])
+    assert value(db, "SELECT sum(sales_qty) FROM product_trends") == total_before - quantity
+
+
+def test_analytics_are_derived_for_every_product(sync: SyncService, db: Database):
+    synced(sync)
+    assert value(db, "SELECT count(*) FROM product_analytics") == value(db, "SELECT count(*) FROM products")
+    assert (
+        value(
+            db,
+            "SELECT count(*) FROM product_view WHERE stock_status NOT IN ('critical', 'warning', 'normal')",
+        )
+        == 0
+    )
+    assert value(db, "SELECT count(*) FROM product_trends WHERE stock_level IS NOT NULL") == value(
+        db, "SELECT count(*) FROM products"
+    )
