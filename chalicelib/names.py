@@ -8,6 +8,7 @@ written right after their number, decimal commas as points, whitespace collapsed
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -29,6 +30,7 @@ _SLASH_RE = re.compile(r"\s*/\s*")
 _SPACE_RE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=65_536)  # item names repeat: a few spellings of a few hundred products
 def normalize_name(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).casefold().replace("ё", "е")
     text = _DECIMAL_COMMA_RE.sub(".", text)

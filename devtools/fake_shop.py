@@ -263,7 +263,8 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
                 self._send(200, b'[{"id": 1, "name": "\xff\xfe broken"}]')
 
         def do_POST(self) -> None:
-            """Control endpoints for a standalone shop: /_control/fault, /_control/drift, /_control/heal."""
+            """Control endpoints for a standalone shop: /_control/fault, /_control/drift,
+            /_control/change ({"orders": n, "products": m}), /_control/break, /_control/heal."""
             path = self.path.split("?", 1)[0].rstrip("/").removeprefix(PREFIX)
             length = int(self.headers.get("Content-Length") or 0)
             try:
@@ -273,6 +274,11 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
                     answer: dict[str, Any] = {"queued": len(shop.faults)}
                 elif path == "/_control/drift":
                     answer = shop.data.drift()
+                elif path == "/_control/change":
+                    answer = {
+                        "orders": len(shop.data.change_orders(int(payload.get("orders", 0)))),
+                        "products": len(shop.data.change_products(int(payload.get("products", 0)))),
+                    }
                 elif path == "/_control/heal":
                     shop.data.heal()
                     shop.faults.clear()
@@ -302,6 +308,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--products", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--items", type=int, nargs=2, default=(1, 5), metavar=("MIN", "MAX"), help="items per order"
+    )
     parser.add_argument("--token", default="fake-shop-token", help="the raw token it expects")
     parser.add_argument(
         "--drift",
@@ -311,7 +320,9 @@ def main(argv: list[str] | None = None) -> None:
         help="change some records every SECONDS, as a live shop does",
     )
     args = parser.parse_args(argv)
-    data = ShopData(orders=args.orders, products=args.products, seed=args.seed)
+    data = ShopData(
+        orders=args.orders, products=args.products, seed=args.seed, items_per_order=tuple(args.items)
+    )
     shop = FakeShop(data, token=args.token, host=args.host, port=args.port, drift_every_s=args.drift)
     shop.start()
     print(

@@ -36,7 +36,7 @@ CATALOG: tuple[tuple[str, str, str, str, tuple[str, ...], str], ...] = (
     ("Другое", "Melatonin", "мелатонин", "таблетки", ("3", "5"), "mg"),
     ("Другое", "Glycine", "глицин", "таблетки", ("100",), "mg"),
 )
-PACKS = ("", " №28", " №56", " №84", " №112", " №140", " №168", " №196", " №224", " №252")
+PACKS = ("", *(f" №{28 * n}" for n in range(1, 60)))  # enough variants for a few thousand products
 
 # How an order item may spell a product's name (UPSTREAM.md: мг/mg, мкг/mcg, case, spaces).
 UNIT_SPELLINGS = {"mg": ("mg", "мг", "MG", "Mg"), "mcg": ("mcg", "мкг", "MCG"), "mg/ml": ("mg/ml", "мг/мл")}
@@ -314,6 +314,21 @@ class ShopData:
                     order["shipped_at"] = self.now.strftime(SHOP_TIME)
             self._changed()
             return [o["id"] for o in moved]
+
+    def change_orders(self, count: int) -> list[int]:
+        """Change `count` random orders (status, card or delivery cost), whatever their status."""
+        with self.lock:
+            changed = self.rng.sample(self.orders, min(count, len(self.orders)))
+            for order in changed:
+                roll = self.rng.random()
+                if roll < 0.5:
+                    order["status"] = "processing" if order["status"] != "processing" else "shipped"
+                elif roll < 0.8:
+                    order["bank_card"] = self.rng.choice([c for c in CARDS if c != order["bank_card"]])
+                else:
+                    order["delivery_cost"] = order["delivery_cost"] + 50
+            self._changed()
+            return [o["id"] for o in changed]
 
     def change_products(self, count: int) -> list[int]:
         """Change the price or the stock of `count` random products."""

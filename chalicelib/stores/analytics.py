@@ -15,10 +15,7 @@ NOT_SALES = ("cancelled", "refunded")
 
 # Recompute units, revenue, orders and the latest sale per product for the given days.
 REFRESH_SALES = """
-WITH days AS (
-    SELECT DISTINCT unnest(CAST(:days AS date[])) AS day
-),
-sales AS (
+WITH sales AS (
     SELECT i.product_id,
            (o.created_at AT TIME ZONE :tz)::date AS day,
            sum(i.quantity)::integer              AS sales_qty,
@@ -27,9 +24,9 @@ sales AS (
            max(o.created_at)                     AS last_sale_at
     FROM orders o
     JOIN order_items i ON i.order_id = o.id
-    WHERE o.created_at >= ((SELECT min(day) FROM days)::timestamp AT TIME ZONE :tz)
-      AND o.created_at <  (((SELECT max(day) FROM days) + 1)::timestamp AT TIME ZONE :tz)
-      AND (o.created_at AT TIME ZONE :tz)::date IN (SELECT day FROM days)
+    WHERE o.created_at >= (CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)
+      AND o.created_at <  ((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)
+      AND (o.created_at AT TIME ZONE :tz)::date = ANY(CAST(:days AS date[]))
       AND o.status <> ALL (CAST(:not_sales AS text[]))
       AND o.deleted_upstream_at IS NULL
       AND i.product_id IS NOT NULL
@@ -49,7 +46,7 @@ written AS (
 ),
 cleared AS (
     UPDATE product_trends t SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL
-    WHERE t.day IN (SELECT day FROM days)
+    WHERE t.day = ANY(CAST(:days AS date[]))
       AND (t.sales_qty <> 0 OR t.orders <> 0 OR t.last_sale_at IS NOT NULL)
       AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.product_id = t.product_id AND s.day = t.day)
     RETURNING 1
@@ -112,7 +109,9 @@ def refresh_sales(conn: Connection, days: Iterable[date], *, tz: str) -> int:
     wanted = sorted(set(days))
     if not wanted:
         return 0
-    rows = conn.run(REFRESH_SALES, days=wanted, tz=tz, not_sales=list(NOT_SALES)) or [[0]]
+    rows = conn.run(
+        REFRESH_SALES, days=wanted, first_day=wanted[0], last_day=wanted[-1], tz=tz, not_sales=list(NOT_SALES)
+    ) or [[0]]
     return int(rows[0][0])
 
 

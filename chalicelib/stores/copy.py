@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,20 +13,24 @@ from chalicelib.db import Connection
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda value: "\\N",
+    str: lambda value: value.translate(_ESCAPES),
+    bool: lambda value: "t" if value else "f",
+    int: str,
+    Decimal: str,
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+    bytes: lambda value: "\\\\x" + value.hex(),
+}
+
+
 def _field(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    raise TypeError(f"cannot COPY a {type(value).__name__}")
+    # One dict lookup per value: this runs for millions of values in a first sync.
+    try:
+        return _FORMATS[type(value)](value)
+    except KeyError:
+        raise TypeError(f"cannot COPY a {type(value).__name__}") from None
 
 
 def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -111,10 +111,18 @@ def stage_orders(conn: Connection, orders: Sequence[Sequence[Any]], items: Seque
     copy_rows(conn, "stage_order_items", ORDER_ITEM_COLUMNS, items)
 
 
-def merge_staged_orders(conn: Connection, *, tz: str) -> set[date]:
+# Rows written in one run above which the planner's statistics are refreshed inside the run: a
+# first sync fills empty tables, and the statements after the merge would be planned for empty ones.
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def merge_staged_orders(conn: Connection, *, tz: str, staged: int) -> set[date]:
     """Merge the staged orders; return the local days whose sales may have changed."""
+    conn.run("ANALYZE stage_orders, stage_order_items")
     days = {row[0] for row in conn.run(STAGED_ORDER_OLD_DAYS, tz=tz) or []}
     conn.run(MERGE_ORDERS)
+    if staged >= ANALYZE_AFTER_ROWS:
+        conn.run("ANALYZE orders, order_items")
     return days
 
 

@@ -70,7 +70,8 @@ class OrdersSync:
                 orders, items = [], []
         sync_writes.stage_orders(conn, orders, items)
 
-        days |= sync_writes.merge_staged_orders(conn, tz=self._tz)
+        staged = counts["created"] + counts["updated"] + counts["restored"]
+        days |= sync_writes.merge_staged_orders(conn, tz=self._tz, staged=staged)
         if not complete:
             outcome.notes.append("some records had no usable id: no deletions inferred")
         elif not seen and known:

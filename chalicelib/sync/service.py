@@ -149,6 +149,8 @@ class SyncService:
         try:
             body = self._client.fetch(applier.resource, deadline=deadline)
             conn.run("BEGIN")
+            # Sorts and hashes of a first sync (300,000 items) spill to disk at the default 4 MB.
+            conn.run("SET LOCAL work_mem = '64MB'")
             outcome = applier.apply(conn, body)
             runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
             status = "partial" if outcome.quarantined or outcome.notes else "succeeded"

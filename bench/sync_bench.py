@@ -1,0 +1,402 @@
+"""Sync benchmark: `python -m bench.sync_bench` (or `make bench`), against a local Postgres and the fake
+shop (a separate process, so the memory measured is the sync's alone).
+
+Scenarios, each in a fresh child process and a fresh database:
+  first    a first full sync: 500 products, then N orders (about 3 items each), through the engine
+  resync   a re-sync of N orders after 1% of them changed
+  naive    the same first sync as earlier consumers wrote it: per order a lookup, an upsert, a delete
+           of its old items and an insert per item, all in one transaction
+  copy     the floor: COPY of the same rows into empty tables with the same columns and indexes
+Every child fetches and validates the listing the same way; `naive` and `copy` time only their writes,
+`first` and `resync` the whole run (fetch, parse, validate, write, analytics).
+
+Options: --sizes 1000 10000 100000, --repeat 3 (median), --naive-max 100000, --database-url URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-shop-token"
+ZONE = ZoneInfo("Europe/Moscow")
+
+
+# -- child: one measured scenario ------------------------------------------------------------------
+
+
+def _database(url: str) -> Any:
+    from chalicelib.config import parse_database_url
+    from chalicelib.db import Database
+
+    params = parse_database_url(url)
+    return Database(lambda refresh: params, statement_timeout_ms=600_000)
+
+
+def _service(url: str, shop_url: str) -> Any:
+    from chalicelib.shop_client import ShopClient
+    from chalicelib.sync import SyncService
+    from chalicelib.sync.orders import OrdersSync
+    from chalicelib.sync.products import ProductsSync
+
+    client = ShopClient(shop_url, lambda refresh: TOKEN, read_timeout_s=120)
+    appliers = {"orders": OrdersSync(ZONE), "products": ProductsSync(ZONE)}
+    return SyncService(_database(url), client, appliers, deadline_s=1800)  # type: ignore[arg-type]
+
+
+def _validated_orders(shop_url: str) -> list[Any]:
+    from chalicelib.shop_client import ShopClient
+    from chalicelib.shop_records import ShopOrder, validation_context
+    from chalicelib.sync.listing import iter_records
+
+    body = ShopClient(shop_url, lambda refresh: TOKEN, read_timeout_s=120).fetch(
+        "orders", deadline=time.monotonic() + 600
+    )
+    context = validation_context(ZONE)
+    return [ShopOrder.model_validate(raw, context=context) for raw in iter_records(body)]
+
+
+def child_first(url: str, shop_url: str) -> dict[str, Any]:
+    service = _service(url, shop_url)
+    service.run("products", trigger="console")
+    started = time.perf_counter()
+    run = service.run("orders", trigger="console")
+    elapsed = time.perf_counter() - started
+    assert run.status == "succeeded", run.error
+    return {"seconds": elapsed, "counts": run.counts.model_dump()}
+
+
+def child_resync(url: str, shop_url: str) -> dict[str, Any]:
+    service = _service(url, shop_url)
+    started = time.perf_counter()
+    run = service.run("orders", trigger="console")
+    elapsed = time.perf_counter() - started
+    assert run.status == "succeeded", run.error
+    return {"seconds": elapsed, "counts": run.counts.model_dump()}
+
+
+NAIVE_LOOKUP = "SELECT id FROM orders WHERE external_id = :e"
+NAIVE_UPSERT = """
+INSERT INTO orders (external_id, upstream_status, total_amount, delivery_cost, bonus, bank_card,
+                    customer_name, customer_city, customer_telegram_id, created_at, paid_at, shipped_at,
+                    upstream_hash)
+VALUES (:e, :s, :t, :d, :b, :c, :n, :ci, :tg, :ca, :pa, :sa, :h)
+ON CONFLICT (external_id) DO UPDATE SET upstream_status = EXCLUDED.upstream_status,
+    total_amount = EXCLUDED.total_amount, updated_at = now()
+RETURNING id
+"""
+NAIVE_DELETE_ITEMS = "DELETE FROM order_items WHERE order_id = :o"
+NAIVE_INSERT_ITEM = """
+INSERT INTO order_items (order_id, position, name, normalized_name, quantity, price, product_id)
+VALUES (:o, :p, :n, :nn, :q, :pr, (SELECT id FROM products WHERE normalized_name = :nn LIMIT 1))
+"""
+
+
+def child_naive(url: str, shop_url: str) -> dict[str, Any]:
+    from chalicelib.names import normalize_name
+
+    _service(url, shop_url).run("products", trigger="console")
+    orders = _validated_orders(shop_url)
+    db = _database(url)
+    started = time.perf_counter()
+    with db.transaction() as conn:
+        for order in orders:
+            conn.run(NAIVE_LOOKUP, e=order.id)
+            user = order.user
+            order_id = conn.run(
+                NAIVE_UPSERT,
+                e=order.id,
+                s=order.status,
+                t=order.total_amount,
+                d=order.delivery_cost,
+                b=order.bonus,
+                c=order.bank_card,
+                n=user.full_name if user else None,
+                ci=user.city if user else None,
+                tg=user.id if user else None,
+                ca=order.created_at,
+                pa=order.paid_at,
+                sa=order.shipped_at,
+                h=b"",
+            )[0][0]
+            conn.run(NAIVE_DELETE_ITEMS, o=order_id)
+            for position, item in enumerate(order.order_items, start=1):
+                conn.run(
+                    NAIVE_INSERT_ITEM,
+                    o=order_id,
+                    p=position,
+                    n=item.name,
+                    nn=normalize_name(item.name),
+                    q=item.quantity,
+                    pr=item.price,
+                )
+    return {"seconds": time.perf_counter() - started}
+
+
+def child_copy(url: str, shop_url: str) -> dict[str, Any]:
+    """COPY straight into the real, empty `orders` and `order_items` (same indexes, foreign keys and
+    generated columns): in a fresh database the identity hands out 1, 2, 3... in COPY order, so the
+    items can name their order's id without asking."""
+    from chalicelib.names import normalize_name
+    from chalicelib.stores.copy import copy_rows
+    from chalicelib.stores.sync_writes import ORDER_COLUMNS
+
+    _service(url, shop_url).run("products", trigger="console")
+    orders = _validated_orders(shop_url)
+    db = _database(url)
+    assert db.run("SELECT count(*) FROM orders") == [[0]]
+    matches = dict(db.run("SELECT normalized_name, product_id FROM product_name_match"))
+    order_rows = []
+    item_rows: list[tuple[Any, ...]] = []
+    for number, order in enumerate(orders, start=1):
+        user = order.user
+        order_rows.append(
+            (
+                order.id,
+                order.status,
+                order.total_amount,
+                order.delivery_cost,
+                order.bonus,
+                order.bank_card,
+                user.full_name if user else None,
+                user.city if user else None,
+                user.id if user else None,
+                order.created_at,
+                order.paid_at,
+                order.shipped_at,
+                b"",
+            )
+        )
+        for position, item in enumerate(order.order_items, start=1):
+            normalized = normalize_name(item.name)
+            item_rows.append(
+                (number, position, item.name, normalized, item.quantity, item.price, matches.get(normalized))
+            )
+    started = time.perf_counter()
+    with db.transaction() as conn:
+        copy_rows(conn, "orders", ORDER_COLUMNS, order_rows)
+        item_columns = ("order_id", "position", "name", "normalized_name", "quantity", "price", "product_id")
+        copy_rows(conn, "order_items", item_columns, item_rows)
+    elapsed = time.perf_counter() - started
+    assert db.run("SELECT max(id) FROM orders") == [[len(orders)]]
+    return {"seconds": elapsed}
+
+
+CHILDREN = {"first": child_first, "resync": child_resync, "naive": child_naive, "copy": child_copy}
+
+
+# -- orchestrator ----------------------------------------------------------------------------------
+
+
+def admin(url: str, sql: str) -> None:
+    db = _database(url)
+    try:
+        with db.connection() as conn:
+            conn.run(sql)
+    finally:
+        db.close()
+
+
+def fresh_database(admin_url: str) -> tuple[str, str]:
+    from chalicelib.migrate import migrate
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin(admin_url, f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    db = _database(url)
+    migrate(db)
+    db.close()
+    return name, url
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_child(kind: str, url: str, shop_url: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.sync_bench",
+            "--child",
+            kind,
+            "--database-url",
+            url,
+            "--shop-url",
+            shop_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{result.stderr[-3000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+class Shop:
+    def __init__(self, orders: int) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "devtools.fake_shop",
+                "--port",
+                str(port),
+                "--orders",
+                str(orders),
+                "--products",
+                "500",
+                "--token",
+                TOKEN,
+                "--seed",
+                "7",
+                "--items",
+                "2",
+                "4",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.process.stdout.readline()
+        self.url = f"http://127.0.0.1:{port}/api/v1"
+        self.warm()
+
+    def warm(self) -> None:
+        """Make the shop serialize its listings before anything is timed."""
+        for resource_name in ("products", "orders"):
+            request = urllib.request.Request(f"{self.url}/{resource_name}", headers={"Authorization": TOKEN})
+            with urllib.request.urlopen(request, timeout=300) as response:
+                response.read()
+
+    def change(self, orders: int) -> None:
+        request = urllib.request.Request(
+            f"{self.url}/_control/change", data=json.dumps({"orders": orders}).encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
+        self.warm()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def median_of(results: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--child", choices=sorted(CHILDREN))
+    parser.add_argument("--database-url")
+    parser.add_argument("--shop-url")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--naive-max", type=int, default=100_000, help="skip the naive way above this size")
+    args = parser.parse_args()
+
+    if args.child:
+        result = CHILDREN[args.child](args.database_url, args.shop_url)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+
+    admin_url = (
+        args.database_url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    )
+    server = None
+    if not admin_url:
+        from devtools.postgres import start_any
+
+        server = start_any()
+        admin_url = server.admin_url
+    print(
+        f"PostgreSQL: {admin_url.split('@')[-1]}; {os.cpu_count()} cores; median of {args.repeat}", flush=True
+    )
+    table = []
+    try:
+        for size in args.sizes:
+            shop = Shop(size)
+            try:
+                row: dict[str, Any] = {"orders": size}
+                for kind in ("first", "copy") + (("naive",) if size <= args.naive_max else ()):
+                    results = []
+                    for _ in range(1 if kind == "naive" and size >= 100_000 else args.repeat):
+                        name, url = fresh_database(admin_url)
+                        try:
+                            results.append(run_child(kind, url, shop.url))
+                        finally:
+                            drop_database(admin_url, name)
+                    row[kind] = median_of(results, "seconds")
+                    row[f"{kind}_rss"] = max(r["peak_rss_mb"] for r in results)
+                    print(
+                        f"  {size:>7} orders {kind:>6}: {row[kind]:8.2f} s  peak {row[f'{kind}_rss']:.0f} MB",
+                        flush=True,
+                    )
+                name, url = fresh_database(admin_url)
+                try:
+                    run_child("first", url, shop.url)
+                    results = []
+                    for _ in range(args.repeat):
+                        shop.change(size // 100)
+                        results.append(run_child("resync", url, shop.url))
+                    row["resync"] = median_of(results, "seconds")
+                    row["resync_rss"] = max(r["peak_rss_mb"] for r in results)
+                    row["resync_updated"] = results[-1]["counts"]["updated"]
+                    print(
+                        f"  {size:>7} orders resync: {row['resync']:8.2f} s  peak {row['resync_rss']:.0f} MB "
+                        f"({row['resync_updated']} updated)",
+                        flush=True,
+                    )
+                finally:
+                    drop_database(admin_url, name)
+                table.append(row)
+            finally:
+                shop.stop()
+    finally:
+        if server:
+            server.stop()
+
+    print()
+    print(
+        "| orders | first sync | COPY floor | first / floor | naive | naive / first | 1% re-sync | peak RSS |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in table:
+        naive = f"{row['naive']:.2f} s" if "naive" in row else "–"
+        speedup = f"{row['naive'] / row['first']:.0f}x" if "naive" in row else "–"
+        peak = max(v for k, v in row.items() if k.endswith("_rss") and not k.startswith(("naive", "copy")))
+        print(
+            f"| {row['orders']:,} | {row['first']:.2f} s | {row['copy']:.2f} s "
+            f"| {row['first'] / row['copy']:.1f}x | {naive} | {speedup} "
+            f"| {row['resync']:.2f} s | {peak:.0f} MB |"
+        )
+
+
+if __name__ == "__main__":
+    main()
