@@ -14,7 +14,13 @@ from chalice import Chalice
 from chalicelib import wiring
 from chalicelib.errors import ConfigError
 from chalicelib.migrate import migrate
+from chalicelib.routes.auth import auth_routes
+from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
+from chalicelib.routes.openapi import openapi_routes
+from chalicelib.routes.orders import order_routes
+from chalicelib.routes.products import product_routes
+from chalicelib.routes.sync import sync_routes
 from chalicelib.sync.console import SyncRequest
 
 
@@ -32,7 +38,16 @@ if _serving():
 
 wiring.setup_logging()
 app = Chalice(app_name="strattera-sync")
-app.register_blueprint(health_routes)
+for blueprint in (
+    auth_routes,
+    health_routes,
+    order_routes,
+    product_routes,
+    sync_routes,
+    openapi_routes,
+    fallback_routes,
+):
+    app.register_blueprint(blueprint)
 
 
 @app.schedule("rate(5 minutes)", name="scheduled_sync")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from chalicelib.config import ConnectParams, Settings
+from chalicelib.config import ConnectParams, Settings, parse_token_list
 from chalicelib.db import Database
 from chalicelib.errors import ConfigError
 from chalicelib.logs import setup_logging
@@ -69,6 +69,17 @@ def shop_token(config: Settings, secrets: SecretStore, refresh: bool = False) ->
     if config.shop_api_token_secret_id:
         return token_from_secret(secrets.get(config.shop_api_token_secret_id, refresh=refresh))
     return None
+
+
+def api_tokens() -> dict[str, str]:
+    """Full-access tokens {token: name}: from `API_TOKENS`, and from the secret named by
+    `API_TOKENS_SECRET_ID` (cached by the secret store, so a rotation shows within its max age)."""
+    config = settings()
+    tokens = dict(config.api_tokens)
+    if config.api_tokens_secret_id:
+        raw = secret_store().get(config.api_tokens_secret_id)
+        tokens.update(parse_token_list(token_from_secret(raw), variable="API_TOKENS_SECRET_ID"))
+    return tokens
 
 
 @functools.cache

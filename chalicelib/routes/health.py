@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.errors import StratteraError
+from chalicelib.routes.http import api_route, json_response
+from chalicelib.routes.schemas import Health
 
 health_routes = Blueprint(__name__)
 
 
-@health_routes.route("/api/health", methods=["GET"])
-def health() -> Response:
+@api_route(
+    health_routes,
+    "/api/health",
+    summary="Liveness and database reachability",
+    response=Health,
+    errors=(503,),
+    public=True,
+)
+def health(request: Any) -> Response:
     try:
         wiring.database().run("SELECT 1")
     except StratteraError:
-        return Response({"status": "degraded", "database": "unreachable"}, status_code=503)
-    return Response({"status": "ok", "database": "ok"}, status_code=200)
+        return json_response(Health(status="degraded", database="unreachable"), 503)
+    return json_response(Health(status="ok", database="ok"))

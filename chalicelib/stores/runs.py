@@ -83,3 +83,61 @@ def quarantine(conn: Connection, run_id: int, resource: str, records: Sequence[Q
         ("run_id", "resource", "external_id", "reason", "payload"),
         ((run_id, resource, r.external_id, r.reason[:2000], _payload_json(r.payload)) for r in records),
     )
+
+
+# -- reading runs ----------------------------------------------------------------------------------
+
+LIST_FILTERS = """
+    (CAST(:resource AS text) IS NULL OR resource = :resource)
+    AND (CAST(:status AS text) IS NULL OR status = :status)
+"""
+
+LATEST_PER_RESOURCE = f"""
+SELECT DISTINCT ON (resource, kind) kind, {RUN_COLUMNS}
+FROM (
+    SELECT 'last_run' AS kind, * FROM sync_runs WHERE status <> 'skipped'
+    UNION ALL
+    SELECT 'last_success', * FROM sync_runs WHERE status IN ('succeeded', 'partial')
+    UNION ALL
+    SELECT 'last_scheduled', * FROM sync_runs WHERE trigger = 'schedule'
+) runs
+ORDER BY resource, kind, started_at DESC, id DESC
+"""
+
+
+def list_runs(
+    conn: Connection, *, resource: str | None, status: str | None, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    params = {"resource": resource, "status": status}
+    total = conn.run(f"SELECT count(*) FROM sync_runs WHERE {LIST_FILTERS}", **params)[0][0]
+    rows = conn.run(
+        f"SELECT {RUN_COLUMNS} FROM sync_runs WHERE {LIST_FILTERS} ORDER BY started_at DESC, id DESC "
+        "LIMIT :limit OFFSET :offset",
+        limit=limit,
+        offset=offset,
+        **params,
+    )
+    return int(total), rows_as_dicts(conn, rows)
+
+
+def get_run(conn: Connection, run_id: int) -> dict[str, Any] | None:
+    rows = rows_as_dicts(conn, conn.run(f"SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = :id", id=run_id))
+    if not rows:
+        return None
+    run = rows[0]
+    run["quarantined"] = rows_as_dicts(
+        conn,
+        conn.run(
+            "SELECT external_id, reason, payload FROM sync_quarantine WHERE run_id = :id ORDER BY id",
+            id=run_id,
+        ),
+    )
+    return run
+
+
+def latest_runs(conn: Connection) -> dict[str, dict[str, dict[str, Any]]]:
+    """{resource: {"last_run" | "last_success" | "last_scheduled": run}}."""
+    latest: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows_as_dicts(conn, conn.run(LATEST_PER_RESOURCE)):
+        latest.setdefault(row["resource"], {})[row.pop("kind")] = row
+    return latest

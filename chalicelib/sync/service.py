@@ -108,11 +108,19 @@ class SyncService:
         """Products, then orders."""
         return [self.run(resource, trigger=trigger, record_skipped=record_skipped) for resource in RESOURCES]
 
-    def run(self, resource: Resource, *, trigger: Trigger, record_skipped: bool = True) -> RunSummary:
+    def run(
+        self,
+        resource: Resource,
+        *,
+        trigger: Trigger,
+        record_skipped: bool = True,
+        deadline_s: float | None = None,
+    ) -> RunSummary:
         """One run of `resource`. When another run of it holds the lock, the result has status
-        `skipped` (recorded in `sync_runs` unless `record_skipped` is False)."""
+        `skipped` (recorded in `sync_runs` unless `record_skipped` is False). `deadline_s` shortens
+        the run's time budget (an HTTP request has less time than a scheduled Lambda)."""
         applier = self._appliers[resource]
-        deadline = self._clock() + self._deadline_s
+        deadline = self._clock() + min(self._deadline_s, deadline_s or self._deadline_s)
         with self._db.connection() as conn:
             if not conn.run("SELECT pg_try_advisory_lock(:key)", key=lock_key(resource))[0][0]:
                 return self._skipped(conn, resource, trigger, record_skipped)

@@ -1,0 +1,56 @@
+"""Staff edits with their side effects, each in one transaction.
+
+An order's status decides whether its items count as sales, so editing it refreshes that day's
+trends; a product's stock is today's stock level.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.db import Database
+from chalicelib.errors import NotFoundError
+from chalicelib.stores import analytics, orders, products, staff_edits
+
+ORDER_COLUMNS = {field: ("orders", column) for field, column in orders.STAFF_FIELDS.items()}
+
+
+def edit_order(
+    db: Database, order_id: int, changes: dict[str, Any], *, by: str, zone: ZoneInfo
+) -> dict[str, Any]:
+    """Set (or with None, drop) staff values of an order; the order as it is now."""
+    tz = str(zone.key)
+    with db.transaction() as conn:
+        if not staff_edits.apply_edits(
+            conn, entity="order", entity_id=order_id, changes=changes, columns=ORDER_COLUMNS, edited_by=by
+        ):
+            raise NotFoundError(f"order {order_id} does not exist")
+        if "status" in changes:
+            day = orders.local_day_of(conn, order_id, tz=tz)
+            if day is not None and analytics.refresh_sales(conn, [day], tz=tz):
+                analytics.recompute_analytics(conn, tz=tz)
+        order = orders.get_order(conn, order_id)
+    assert order is not None
+    return order
+
+
+def edit_product(
+    db: Database, product_id: int, changes: dict[str, Any], *, by: str, zone: ZoneInfo
+) -> dict[str, Any]:
+    """Set (or with None, drop) staff values of a product; the product as it is now."""
+    with db.transaction() as conn:
+        if not staff_edits.apply_edits(
+            conn,
+            entity="product",
+            entity_id=product_id,
+            changes=changes,
+            columns=products.STAFF_FIELDS,
+            edited_by=by,
+        ):
+            raise NotFoundError(f"product {product_id} does not exist")
+        if "stock_quantity" in changes:
+            analytics.record_stock_levels(conn, tz=str(zone.key), product_ids=[product_id])
+        product = products.get_product(conn, product_id)
+    assert product is not None
+    return product

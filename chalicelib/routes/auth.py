@@ -1,0 +1,70 @@
+"""Bearer-token authentication: a Chalice built-in authorizer (it runs under `chalice local` too).
+
+Full-access tokens may call every route, read-only tokens only GET. Tokens are compared in constant
+time against every configured token; the caller is known by the token's name (never the token),
+which edits and logs record. No or an unknown token: 401; a read-only token on a write: 403
+(both answered by API Gateway, with its own body).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Any
+
+from chalice import AuthResponse, AuthRoute, Blueprint
+from chalice.app import AuthRequest
+
+from chalicelib import wiring
+
+
+def _match(token: str, tokens: dict[str, str]) -> str | None:
+    found = None
+    for candidate, name in tokens.items():
+        # compare against every token, so the time taken does not tell which one nearly matched
+        if hmac.compare_digest(candidate.encode(), token.encode()):
+            found = name
+    return found
+
+
+def identify(header: str | None) -> tuple[str, bool] | None:
+    """(name, may_write) for an `Authorization: Bearer <token>` header, or None."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    token = header.removeprefix("Bearer ").strip()
+    if not token:
+        return None
+    settings = wiring.settings()
+    name = _match(token, wiring.api_tokens())
+    if name is not None:
+        return name, True
+    name = _match(token, settings.api_readonly_tokens)
+    return (name, False) if name is not None else None
+
+
+def _deny() -> Any:
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        raise Exception("Unauthorized")
+    from chalice.local import NotAuthorizedError  # chalice local / chalice.test: its own 401
+
+    raise NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException"}, b'{"message":"Unauthorized"}')
+
+
+auth_routes = Blueprint(__name__)
+
+
+# ttl 0: API Gateway does not cache the answer, so a revoked token stops working at once.
+@auth_routes.authorizer(name="bearer_tokens", ttl_seconds=0)
+def bearer_tokens(request: AuthRequest) -> AuthResponse:
+    who = identify(request.token)
+    if who is None:
+        return _deny()
+    name, may_write = who
+    routes: list[str | AuthRoute] = ["*"] if may_write else [AuthRoute("/*", ["GET"])]
+    return AuthResponse(routes=routes, principal_id=name, context={"access": "full" if may_write else "read"})
+
+
+def caller(request: Any) -> str:
+    """The name of the token that made `request` (for edits and logs)."""
+    context = (request.context or {}).get("authorizer") or {}
+    return str(context.get("principalId") or "unknown")

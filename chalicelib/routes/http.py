@@ -1,0 +1,232 @@
+"""The HTTP layer: how every route reads its input, answers, and fails.
+
+`api_route(blueprint, path, ...)` registers a handler on a Chalice Blueprint. It
+- validates query strings (`query=`), JSON bodies (`body=`) and integer path ids with pydantic,
+- turns the handler's pydantic result into JSON (money as strings with two decimals, ISO times),
+- maps the error hierarchy (and nothing else) to status codes and CONTRACT.md's error body, and
+- records what it registered, so `openapi.py` describes exactly the routes that exist.
+No traceback, SQL or secret ever reaches a client: anything unexpected is logged and answered 500.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    StratteraError,
+    UnauthorizedError,
+    UpstreamError,
+)
+from chalicelib.routes.auth import bearer_tokens
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
+# Chalice answers a content type it was not told about with its own 415 body; list the common ones
+# so that ours (with the contract's error body) answers instead.
+ACCEPTED_CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/octet-stream",
+    "application/xml",
+]
+
+# The one mapping from the error hierarchy to HTTP.
+STATUS_OF: list[tuple[type[StratteraError], int, str]] = [
+    (InvalidInputError, 400, "validation_error"),
+    (UnauthorizedError, 401, "unauthorized"),
+    (ForbiddenError, 403, "forbidden"),
+    (NotFoundError, 404, "not_found"),
+    (ConflictError, 409, "conflict"),
+    (PayloadTooLargeError, 413, "payload_too_large"),
+    (UpstreamError, 502, "upstream_error"),
+    (DatabaseUnavailableError, 503, "database_unavailable"),
+]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What one route takes and gives, for the OpenAPI description."""
+
+    path: str
+    method: str
+    summary: str
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    public: bool = False
+
+
+@dataclass
+class Registry:
+    routes: list[RouteSpec] = field(default_factory=list)
+
+
+REGISTRY = Registry()
+
+
+def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status, headers=_JSON)
+
+
+def response_for(exc: StratteraError) -> Response:
+    for kind, status, code in STATUS_OF:
+        if isinstance(exc, kind):
+            return error_response(status, code, exc.message, exc.details)
+    return error_response(500, "internal_error", exc.message)
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(_plain(payload), ensure_ascii=False), status_code=status, headers=_JSON)
+
+
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def _plain(payload: Any) -> Any:
+    if isinstance(payload, BaseModel):
+        return payload.model_dump(mode="json")
+    if isinstance(payload, list):
+        return [_plain(item) for item in payload]
+    if isinstance(payload, dict):
+        return {key: _plain(value) for key, value in payload.items()}
+    if isinstance(payload, Decimal):
+        return str(payload)
+    return payload
+
+
+def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or None,
+            "message": item["msg"],
+            "type": item["type"],
+        }
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def _depth(value: Any, limit: int) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > limit:
+            return depth
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return depth
+
+
+def parse_body(raw: bytes | None, headers: dict[str, str], model: type[BaseModel]) -> BaseModel:
+    """The request's JSON body as `model`; 413 when too large, 400 when not JSON or not valid."""
+    raw = raw or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the body is larger than {MAX_BODY_BYTES // 1024} KiB")
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise InvalidInputError("send the body as JSON with Content-Type: application/json")
+    try:
+        # Numbers with a fraction become Decimal: money never passes through float.
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidInputError("the body is not valid JSON") from None
+    if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise InvalidInputError("the body is nested too deeply")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError("the body is not valid", details=validation_details(exc)) from None
+
+
+def parse_query(params: dict[str, list[str]] | None, model: type[BaseModel]) -> BaseModel:
+    """The query string as `model`: repeatable parameters are lists where the model says list."""
+    values: dict[str, Any] = {}
+    for name, items in (params or {}).items():
+        annotation = model.model_fields.get(name)
+        is_list = annotation is not None and "list" in str(annotation.annotation)
+        values[name] = items if is_list else items[-1]
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise InvalidInputError("the query string is not valid", details=validation_details(exc)) from None
+
+
+def parse_id(value: str, name: str = "id") -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 18 or int(value) <= 0:
+        raise InvalidInputError(
+            f"{name} must be a positive integer",
+            details=[{"field": name, "message": "not a positive integer"}],
+        )
+    return int(value)
+
+
+def api_route(
+    blueprint: Blueprint,
+    path: str,
+    *,
+    method: str = "GET",
+    summary: str,
+    query: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    public: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `handler(request, **path_params, query=..., body=...)` at `path`."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(handler)
+        def view(**path_params: str) -> Response:
+            request = blueprint.current_request
+            try:
+                kwargs: dict[str, Any] = dict(path_params)
+                if query is not None:
+                    params = request.query_params
+                    multi = {name: params.getlist(name) for name in params} if params else {}
+                    kwargs["query"] = parse_query(multi, query)
+                if body is not None:
+                    kwargs["body"] = parse_body(request.raw_body, dict(request.headers), body)
+                result = handler(request, **kwargs)
+                return result if isinstance(result, Response) else json_response(result, status)
+            except StratteraError as exc:
+                return response_for(exc)
+            except Exception:
+                log.exception("unhandled error", extra={"path": path, "method": method})
+                return error_response(500, "internal_error", "an internal error occurred")
+
+        options: dict[str, Any] = {"methods": [method], "content_types": ACCEPTED_CONTENT_TYPES}
+        if not public:
+            options["authorizer"] = bearer_tokens
+        blueprint.route(path, **options)(view)
+        REGISTRY.routes.append(
+            RouteSpec(path, method, summary, query, body, response, status, errors, public)
+        )
+        return handler
+
+    return register

@@ -1,0 +1,136 @@
+"""GET /api/openapi.json: the OpenAPI 3.1 description, generated from the routes' own models.
+
+Every route registered through `api_route` is described from the same pydantic models that validate
+its query string and body and shape its answer, so the description cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from chalice import Blueprint
+from pydantic import BaseModel, TypeAdapter
+
+from chalicelib.routes.http import REGISTRY, RouteSpec, api_route
+
+openapi_routes = Blueprint(__name__)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {}},
+            },
+        }
+    },
+}
+ERROR_TEXT = {
+    400: "invalid input",
+    401: "no or an unknown token",
+    403: "a read-only token on a write",
+    404: "not found",
+    409: "a sync of that resource is already running",
+    413: "body too large",
+    502: "the shop API failed",
+    503: "the database is unreachable",
+}
+
+
+def _schema(annotation: Any, definitions: dict[str, Any]) -> dict[str, Any]:
+    schema = TypeAdapter(annotation).json_schema(
+        ref_template="#/components/schemas/{model}", mode="serialization"
+    )
+    definitions.update(schema.pop("$defs", {}))
+    return schema
+
+
+def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1} if name.endswith("_id") else {"type": "string"},
+        }
+        for name in re.findall(r"{(\w+)}", spec.path)
+    ]
+    if spec.query is not None:
+        schema = spec.query.model_json_schema()
+        for name, prop in schema.get("properties", {}).items():
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in schema.get("required", []),
+                    "schema": prop,
+                    **({"explode": True} if prop.get("anyOf") and "array" in str(prop) else {}),
+                }
+            )
+    return parameters
+
+
+def build(routes: list[RouteSpec]) -> dict[str, Any]:
+    definitions: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in routes:
+        operation: dict[str, Any] = {
+            "summary": spec.summary,
+            "parameters": _parameters(spec),
+            "responses": {},
+        }
+        if spec.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _schema(spec.body, definitions)}},
+            }
+        success: dict[str, Any] = {"description": "OK"}
+        if spec.response is not None:
+            success["content"] = {"application/json": {"schema": _schema(spec.response, definitions)}}
+        operation["responses"][str(spec.status)] = success
+        codes = set(spec.errors) | ({401, 403} if not spec.public else set())
+        for code in sorted(codes):
+            operation["responses"][str(code)] = {
+                "description": ERROR_TEXT.get(code, "error"),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        if not spec.public:
+            operation["security"] = [{"bearer": []}]
+        paths.setdefault(spec.path, {})[spec.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "strattera-sync",
+            "version": "1.0.0",
+            "description": "The admin dashboard's API over the shop's orders and products.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": definitions,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    return build(REGISTRY.routes)
+
+
+class OpenAPIDocument(BaseModel):
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
+@api_route(openapi_routes, "/api/openapi.json", summary="This description", response=OpenAPIDocument)
+def openapi(request: Any) -> dict[str, Any]:
+    return document()

@@ -1,0 +1,309 @@
+"""pydantic models of the HTTP API: query strings, request bodies and responses (CONTRACT.md, "Shapes").
+
+The same models validate requests, shape responses and generate `GET /api/openapi.json`.
+Money is `Decimal`, sent as a string with two decimals; times are ISO 8601 with their offset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+
+from chalicelib.shop_records import MAX_MONEY
+
+OrderStatus = Literal[
+    "unpaid", "paid", "processing", "shipped", "delivered", "cancelled", "overdue", "refunded"
+]
+ORDER_STATUSES: tuple[str, ...] = OrderStatus.__args__  # type: ignore[attr-defined]
+Trend = Literal["growing", "falling", "stable"]
+StockStatus = Literal["critical", "warning", "normal"]
+
+# Money out: "4250.00". Money in: a number or a string, >= 0, at most two decimal places.
+MoneyOut = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
+MoneyIn = Annotated[
+    Decimal,
+    Field(
+        ge=0, le=MAX_MONEY, decimal_places=2, allow_inf_nan=False, json_schema_extra={"examples": ["1990.00"]}
+    ),
+]
+Quantity = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^\x00]*$")]
+StaffText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^[^\x00]*$")]
+
+T = TypeVar("T")
+
+
+class _Strict(BaseModel):
+    """Request models refuse fields they do not know (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+# -- query strings ---------------------------------------------------------------------------------
+
+
+class Paging(_Strict):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class DateRange(_Strict):
+    date_from: date | None = Field(None, description="first shop-local day, YYYY-MM-DD")
+    date_to: date | None = Field(None, description="last shop-local day (inclusive), YYYY-MM-DD")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+
+class OrderListQuery(Paging, DateRange):
+    status: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        None, description="repeatable"
+    )
+    q: SearchText | None = Field(None, description="customer name, city or the shop's order number")
+    sort: Literal["created_at", "-created_at", "total_amount", "-total_amount"] = "-created_at"
+
+
+class StatsQuery(DateRange):
+    pass
+
+
+class ProductListQuery(Paging):
+    q: SearchText | None = Field(None, description="name or brand")
+    category: Annotated[str, StringConstraints(max_length=200)] | None = None
+    hidden: bool | None = Field(None, description="true or false; both when absent")
+    stock_status: StockStatus | None = None
+    sort: Literal[
+        "name",
+        "-name",
+        "price",
+        "-price",
+        "stock_quantity",
+        "-stock_quantity",
+        "days_to_zero",
+        "-avg_daily_sales_30d",
+        "-updated_at",
+    ] = "name"
+
+
+class TrendsQuery(_Strict):
+    days: int = Field(90, ge=1, le=365)
+
+
+class RunListQuery(Paging):
+    resource: Literal["orders", "products"] | None = None
+    status: Literal["running", "succeeded", "partial", "failed", "skipped"] | None = None
+
+
+# -- request bodies --------------------------------------------------------------------------------
+
+
+class StatusUpdate(_Strict):
+    status: OrderStatus
+
+
+class OrderUpdate(_Strict):
+    """Any of the staff fields; `null` drops that field's edit."""
+
+    status: OrderStatus | None = None
+    customer_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    customer_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    customer_address: StaffText | None = None
+    tracking_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    notes: StaffText | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> OrderUpdate:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+
+class StockUpdate(_Strict):
+    stock_quantity: Quantity
+
+
+class PriceUpdate(_Strict):
+    price: MoneyIn
+
+
+class CostUpdate(_Strict):
+    cost: MoneyIn
+
+
+class VisibilityUpdate(_Strict):
+    hidden: Annotated[bool, Field(strict=True)]
+
+
+class AnalyticsUpdate(_Strict):
+    """Inputs (`min_stock`, `delivery_days`, `in_transit`) and overrides of computed values; `null`
+    drops that field's edit."""
+
+    min_stock: Quantity | None = None
+    delivery_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
+    in_transit: Quantity | None = None
+    avg_daily_sales_30d: (
+        Annotated[Decimal, Field(ge=0, le=10**9, decimal_places=3, allow_inf_nan=False)] | None
+    ) = None
+    days_to_zero: Annotated[int, Field(ge=0, le=100_000, strict=True)] | None = None
+    recommended_qty: Quantity | None = None
+    trend: Trend | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> AnalyticsUpdate:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+
+# -- responses -------------------------------------------------------------------------------------
+
+
+class Customer(BaseModel):
+    name: str | None
+    city: str | None
+    telegram_id: int | None
+    phone: str | None
+    email: str | None
+    address: str | None
+
+
+class OrderItem(BaseModel):
+    name: str
+    quantity: int
+    price: MoneyOut
+    total: MoneyOut
+    product_id: int | None
+
+
+class Order(BaseModel):
+    id: int
+    external_id: int
+    status: str
+    upstream_status: str
+    overridden: list[str]
+    total_amount: MoneyOut
+    delivery_cost: MoneyOut | None
+    bonus: MoneyOut | None
+    bank_card: str | None
+    customer: Customer
+    tracking_number: str | None
+    notes: str | None
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    deleted_upstream_at: datetime | None
+    synced_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], **extra: Any) -> Self:
+        customer = Customer(
+            name=row["customer_name"],
+            city=row["customer_city"],
+            telegram_id=row["customer_telegram_id"],
+            phone=row["customer_phone"],
+            email=row["customer_email"],
+            address=row["customer_address"],
+        )
+        return cls(**{**row, **extra}, customer=customer)
+
+
+class OrderSummary(Order):
+    item_count: int
+
+
+class OrderDetail(Order):
+    items: list[OrderItem]
+
+
+class StatusCount(BaseModel):
+    status: str
+    count: int
+    revenue: MoneyOut
+
+
+class DayTotal(BaseModel):
+    date: date
+    orders: int
+    revenue: MoneyOut
+
+
+class OrderStats(BaseModel):
+    date_from: date | None
+    date_to: date | None
+    total_orders: int
+    total_revenue: MoneyOut
+    average_order_value: MoneyOut
+    by_status: list[StatusCount]
+    by_day: list[DayTotal]
+    recent_orders: list[OrderSummary]
+
+
+class ProductAnalytics(BaseModel):
+    avg_daily_sales_30d: Decimal
+    days_to_zero: int | None
+    recommended_qty: int
+    trend: Trend
+    min_stock: int
+    delivery_days: int
+    in_transit: int
+    stock_status: StockStatus
+    last_sale_at: datetime | None
+
+
+class Product(BaseModel):
+    id: int
+    external_id: int
+    name: str
+    category: str | None
+    brand: str | None
+    description: str | None
+    price: MoneyOut | None
+    old_price: MoneyOut | None
+    stock_quantity: int
+    cost: MoneyOut | None
+    margin: MoneyOut | None
+    is_hidden: bool
+    overridden: list[str]
+    upstream: dict[str, Any] = Field(description="the shop's latest values of overridden fields")
+    deleted_upstream_at: datetime | None
+    synced_at: datetime
+    updated_at: datetime
+    analytics: ProductAnalytics
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Product:
+        upstream_of = {"price": "upstream_price", "stock_quantity": "upstream_stock_quantity"}
+        upstream = {
+            field: (f"{row[column]:.2f}" if isinstance(row[column], Decimal) else row[column])
+            for field, column in upstream_of.items()
+            if field in row["overridden"]
+        }
+        analytics = ProductAnalytics(**{name: row[name] for name in ProductAnalytics.model_fields})
+        return cls(**row, upstream=upstream, analytics=analytics)
+
+
+class TrendPoint(BaseModel):
+    date: date
+    sales_qty: int
+    revenue: MoneyOut
+    orders: int
+    stock_level: int | None
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]

@@ -1,0 +1,166 @@
+"""Sync control: run a sync now, its status, and the run history with the quarantine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel
+
+from chalicelib import wiring
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.routes.http import api_route, json_response, parse_id
+from chalicelib.routes.schemas import Page, RunListQuery
+from chalicelib.stores import runs
+from chalicelib.sync.service import RESOURCES, Resource, RunSummary
+
+sync_routes = Blueprint(__name__)
+
+SCHEDULE = "rate(5 minutes)"
+INTERVAL = timedelta(minutes=5)
+STALE_AFTER = timedelta(minutes=15)
+# API Gateway cuts an HTTP request at 29 s: a sync started over HTTP gives up its retries in time to
+# answer (README, "Sync over HTTP").
+HTTP_DEADLINE_S = 25.0
+
+
+class QuarantinedRecord(BaseModel):
+    external_id: str | None
+    reason: str
+    payload: Any
+
+
+class RunDetail(RunSummary):
+    quarantined: list[QuarantinedRecord]
+
+
+class ResourceStatus(BaseModel):
+    last_run: RunSummary | None
+    last_success: RunSummary | None
+    next_expected_run: datetime
+    stale: bool
+
+
+class SyncStatus(BaseModel):
+    schedule: str
+    interval_seconds: int
+    stale: bool
+    resources: dict[Literal["orders", "products"], ResourceStatus]
+
+
+class SyncResult(BaseModel):
+    runs: list[RunSummary]
+
+
+def _run_now(resources: tuple[Resource, ...]) -> Response:
+    service = wiring.sync_service()
+    summaries = []
+    for resource in resources:
+        summary = service.run(resource, trigger="manual", record_skipped=False, deadline_s=HTTP_DEADLINE_S)
+        if summary.status == "skipped":
+            raise ConflictError(f"a {resource} sync is already running; try again when it has finished")
+        summaries.append(summary)
+    failed = any(s.status == "failed" for s in summaries)
+    return json_response(SyncResult(runs=summaries), 502 if failed else 200)
+
+
+@api_route(
+    sync_routes,
+    "/api/sync-orders",
+    method="POST",
+    summary="Sync orders now",
+    response=SyncResult,
+    errors=(409, 502),
+)
+def sync_orders(request: Any) -> Response:
+    return _run_now(("orders",))
+
+
+@api_route(
+    sync_routes,
+    "/api/sync-products",
+    method="POST",
+    summary="Sync products now",
+    response=SyncResult,
+    errors=(409, 502),
+)
+def sync_products(request: Any) -> Response:
+    return _run_now(("products",))
+
+
+@api_route(
+    sync_routes,
+    "/api/sync-all",
+    method="POST",
+    summary="Sync products, then orders, now",
+    response=SyncResult,
+    errors=(409, 502),
+)
+def sync_all(request: Any) -> Response:
+    return _run_now(RESOURCES)
+
+
+@api_route(
+    sync_routes,
+    "/api/sync/status",
+    summary="Schedule, last runs and staleness per resource",
+    response=SyncStatus,
+)
+def sync_status(request: Any) -> SyncStatus:
+    with wiring.database().transaction() as conn:
+        latest = runs.latest_runs(conn)
+    now = datetime.now(UTC)
+    resources = {}
+    for resource in RESOURCES:
+        found = latest.get(resource, {})
+        last_success = found.get("last_success")
+        scheduled = found.get("last_scheduled")
+        resources[resource] = ResourceStatus(
+            last_run=RunSummary.from_row(found["last_run"]) if "last_run" in found else None,
+            last_success=RunSummary.from_row(last_success) if last_success else None,
+            # in the past when the schedule is late: that is worth seeing
+            next_expected_run=scheduled["started_at"] + INTERVAL if scheduled else now,
+            stale=last_success is None or now - (last_success["finished_at"] or now) > STALE_AFTER,
+        )
+    return SyncStatus(
+        schedule=SCHEDULE,
+        interval_seconds=int(INTERVAL.total_seconds()),
+        stale=any(r.stale for r in resources.values()),
+        resources=resources,
+    )
+
+
+@api_route(
+    sync_routes,
+    "/api/sync/runs",
+    summary="Run history, newest first",
+    query=RunListQuery,
+    response=Page[RunSummary],
+    errors=(400,),
+)
+def list_runs(request: Any, query: RunListQuery) -> Page[RunSummary]:
+    with wiring.database().transaction() as conn:
+        total, rows = runs.list_runs(
+            conn, resource=query.resource, status=query.status, limit=query.limit, offset=query.offset
+        )
+    return Page[RunSummary](
+        items=[RunSummary.from_row(r) for r in rows], total=total, limit=query.limit, offset=query.offset
+    )
+
+
+@api_route(
+    sync_routes,
+    "/api/sync/runs/{run_id}",
+    summary="One run with its quarantined records",
+    response=RunDetail,
+    errors=(400, 404),
+)
+def get_run(request: Any, run_id: str) -> RunDetail:
+    ident = parse_id(run_id)
+    with wiring.database().transaction() as conn:
+        row = runs.get_run(conn, ident)
+    if row is None:
+        raise NotFoundError(f"sync run {ident} does not exist")
+    summary = RunSummary.from_row({k: v for k, v in row.items() if k != "quarantined"})
+    return RunDetail(**summary.model_dump(), quarantined=row["quarantined"])

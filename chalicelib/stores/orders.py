@@ -1,0 +1,174 @@
+"""Reading orders for the API: lists with filters, one order with its items, stats.
+
+Every read uses the effective columns (`status` is COALESCE(staff_status, upstream_status)).
+Filters are optional parameters (`CAST(:x AS ...) IS NULL OR ...`): PostgreSQL plans each call with
+its values, so an absent filter costs nothing and a present one uses its index.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.db import Connection, rows_as_dicts
+
+STAFF_FIELDS = {  # API field -> staff column
+    "status": "staff_status",
+    "customer_phone": "staff_customer_phone",
+    "customer_email": "staff_customer_email",
+    "customer_address": "staff_customer_address",
+    "tracking_number": "staff_tracking_number",
+    "notes": "staff_notes",
+}
+
+ORDER_COLUMNS = f"""
+    o.id, o.external_id, o.status, o.upstream_status, o.total_amount, o.delivery_cost, o.bonus,
+    o.bank_card, o.customer_name, o.customer_city, o.customer_telegram_id,
+    o.staff_customer_phone AS customer_phone, o.staff_customer_email AS customer_email,
+    o.staff_customer_address AS customer_address, o.staff_tracking_number AS tracking_number,
+    o.staff_notes AS notes, o.created_at, o.paid_at, o.shipped_at, o.deleted_upstream_at,
+    o.synced_at, o.updated_at,
+    array_remove(ARRAY[{", ".join(f"CASE WHEN o.{column} IS NOT NULL THEN '{field}' END" for field, column in STAFF_FIELDS.items())}], NULL)
+        AS overridden
+"""  # noqa: E501 (generated from constants above)
+
+FILTERS = """
+    (CAST(:statuses AS text[]) IS NULL OR o.status = ANY(CAST(:statuses AS text[])))
+    AND (CAST(:date_from AS date) IS NULL
+         OR o.created_at >= (CAST(:date_from AS date)::timestamp AT TIME ZONE :tz))
+    AND (CAST(:date_to AS date) IS NULL
+         OR o.created_at < ((CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE :tz))
+    AND (CAST(:pattern AS text) IS NULL
+         OR (coalesce(o.customer_name, '') || ' ' || coalesce(o.customer_city, '')) ILIKE :pattern
+         OR o.external_id = CAST(:q_id AS bigint))
+"""
+
+SORTS = {
+    "created_at": "o.created_at ASC, o.id ASC",
+    "-created_at": "o.created_at DESC, o.id DESC",
+    "total_amount": "o.total_amount ASC, o.id ASC",
+    "-total_amount": "o.total_amount DESC, o.id DESC",
+}
+
+COUNT_ORDERS = f"SELECT count(*) FROM orders o WHERE {FILTERS}"
+
+ITEM_COUNT = "(SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS item_count"
+
+ORDER_ITEMS = """
+SELECT order_id, name, quantity, price, total, product_id
+FROM order_items WHERE order_id = ANY(CAST(:ids AS bigint[]))
+ORDER BY order_id, position
+"""
+
+
+def _like(q: str | None) -> str | None:
+    if not q:
+        return None
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_params(
+    *, statuses: list[str] | None, date_from: date | None, date_to: date | None, q: str | None, tz: str
+) -> dict[str, Any]:
+    q_id = int(q) if q and q.strip().isdigit() and len(q.strip()) <= 18 else None
+    return {
+        "statuses": statuses or None,
+        "date_from": date_from,
+        "date_to": date_to,
+        "pattern": _like(q.strip() if q else None),
+        "q_id": q_id,
+        "tz": tz,
+    }
+
+
+def list_orders(
+    conn: Connection, *, filters: dict[str, Any], sort: str, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    total = conn.run(COUNT_ORDERS, **filters)[0][0]
+    sql = f"""
+        SELECT {ORDER_COLUMNS}, {ITEM_COUNT}
+        FROM orders o WHERE {FILTERS}
+        ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset
+    """
+    rows = rows_as_dicts(conn, conn.run(sql, limit=limit, offset=offset, **filters))
+    return int(total), rows
+
+
+def get_order(conn: Connection, order_id: int) -> dict[str, Any] | None:
+    rows = rows_as_dicts(
+        conn, conn.run(f"SELECT {ORDER_COLUMNS} FROM orders o WHERE o.id = :id", id=order_id)
+    )
+    if not rows:
+        return None
+    order = rows[0]
+    order["items"] = items_of(conn, [order_id]).get(order_id, [])
+    return order
+
+
+def items_of(conn: Connection, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for item in rows_as_dicts(conn, conn.run(ORDER_ITEMS, ids=order_ids)):
+        grouped.setdefault(item.pop("order_id"), []).append(item)
+    return grouped
+
+
+def local_day_of(conn: Connection, order_id: int, *, tz: str) -> date | None:
+    rows = conn.run(
+        "SELECT (created_at AT TIME ZONE :tz)::date FROM orders WHERE id = :id", id=order_id, tz=tz
+    )
+    return rows[0][0] if rows else None
+
+
+# -- stats -----------------------------------------------------------------------------------------
+
+# Orders the shop still lists, created in the range. Revenue counts orders that are not cancelled
+# or refunded (as the analytics do).
+STATS_SCOPE = """
+    o.deleted_upstream_at IS NULL
+    AND (CAST(:date_from AS date) IS NULL
+         OR o.created_at >= (CAST(:date_from AS date)::timestamp AT TIME ZONE :tz))
+    AND (CAST(:date_to AS date) IS NULL
+         OR o.created_at < ((CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE :tz))
+"""
+REVENUE = "o.status <> ALL (CAST(:not_sales AS text[]))"
+
+STATS_BY_STATUS = f"""
+SELECT o.status, count(*) AS count, coalesce(sum(o.total_amount), 0) AS revenue
+FROM orders o WHERE {STATS_SCOPE}
+GROUP BY o.status ORDER BY count(*) DESC, o.status
+"""
+
+STATS_BY_DAY = f"""
+SELECT (o.created_at AT TIME ZONE :tz)::date AS date,
+       count(*) AS orders,
+       coalesce(sum(o.total_amount) FILTER (WHERE {REVENUE}), 0) AS revenue
+FROM orders o WHERE {STATS_SCOPE}
+GROUP BY 1 ORDER BY 1
+"""
+
+RECENT_ORDERS = f"""
+SELECT {ORDER_COLUMNS}, {ITEM_COUNT}
+FROM orders o WHERE {STATS_SCOPE}
+ORDER BY o.created_at DESC, o.id DESC LIMIT 5
+"""
+
+
+def stats(
+    conn: Connection, *, date_from: date | None, date_to: date | None, tz: str, not_sales: list[str]
+) -> dict[str, Any]:
+    scope = {"date_from": date_from, "date_to": date_to, "tz": tz}
+    by_status = rows_as_dicts(conn, conn.run(STATS_BY_STATUS, **scope))
+    by_day = rows_as_dicts(conn, conn.run(STATS_BY_DAY, not_sales=not_sales, **scope))
+    recent = rows_as_dicts(conn, conn.run(RECENT_ORDERS, **scope))
+    total_orders = sum(row["count"] for row in by_status)
+    revenue = sum((row["revenue"] for row in by_status if row["status"] not in not_sales), start=0)
+    paying = sum(row["count"] for row in by_status if row["status"] not in not_sales)
+    return {
+        "total_orders": total_orders,
+        "total_revenue": revenue,
+        "paying_orders": paying,
+        "by_status": by_status,
+        "by_day": by_day,
+        "recent_orders": recent,
+    }

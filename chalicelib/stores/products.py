@@ -1,0 +1,101 @@
+"""Reading products for the API, from `product_view` (effective values and analytics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.db import Connection, rows_as_dicts
+
+# API field -> (table, staff column). Product fields live in `products`, analytics in `product_analytics`.
+STAFF_FIELDS = {
+    "price": ("products", "staff_price"),
+    "stock_quantity": ("products", "staff_stock_quantity"),
+    "cost": ("products", "staff_cost"),
+    "is_hidden": ("products", "staff_is_hidden"),
+    "min_stock": ("product_analytics", "staff_min_stock"),
+    "delivery_days": ("product_analytics", "staff_delivery_days"),
+    "in_transit": ("product_analytics", "staff_in_transit"),
+    "avg_daily_sales_30d": ("product_analytics", "staff_avg_daily_sales_30d"),
+    "days_to_zero": ("product_analytics", "staff_days_to_zero"),
+    "recommended_qty": ("product_analytics", "staff_recommended_qty"),
+    "trend": ("product_analytics", "staff_trend"),
+}
+UPSTREAM_OF = {"price": "upstream_price", "stock_quantity": "upstream_stock_quantity"}
+
+PRODUCT_COLUMNS = f"""
+    p.id, p.external_id, p.name, p.category, p.brand, p.description, p.price, p.upstream_old_price AS old_price,
+    p.stock_quantity, p.cost, p.margin, p.is_hidden, p.deleted_upstream_at, p.synced_at, p.updated_at,
+    p.upstream_price, p.upstream_stock_quantity,
+    p.avg_daily_sales_30d, p.days_to_zero, p.recommended_qty, p.trend, p.min_stock, p.delivery_days,
+    p.in_transit, p.stock_status, p.last_sale_at,
+    array_remove(ARRAY[{", ".join(f"CASE WHEN p.{column} IS NOT NULL THEN '{field}' END" for field, (_, column) in STAFF_FIELDS.items())}], NULL)
+        AS overridden
+"""  # noqa: E501 (generated from constants above)
+
+FILTERS = """
+    (CAST(:pattern AS text) IS NULL OR (p.name || ' ' || coalesce(p.brand, '')) ILIKE :pattern)
+    AND (CAST(:category AS text) IS NULL OR p.category = :category)
+    AND (CAST(:hidden AS boolean) IS NULL OR p.is_hidden = :hidden)
+    AND (CAST(:stock_status AS text) IS NULL OR p.stock_status = :stock_status)
+"""
+
+SORTS = {
+    "name": "lower(p.name) ASC, p.id ASC",
+    "-name": "lower(p.name) DESC, p.id DESC",
+    "price": "p.price ASC NULLS LAST, p.id ASC",
+    "-price": "p.price DESC NULLS LAST, p.id DESC",
+    "stock_quantity": "p.stock_quantity ASC, p.id ASC",
+    "-stock_quantity": "p.stock_quantity DESC, p.id DESC",
+    "days_to_zero": "p.days_to_zero ASC NULLS LAST, p.id ASC",
+    "-avg_daily_sales_30d": "p.avg_daily_sales_30d DESC, p.id ASC",
+    "-updated_at": "p.updated_at DESC, p.id DESC",
+}
+
+TRENDS = """
+WITH days AS (
+    SELECT generate_series((now() AT TIME ZONE :tz)::date - (:days - 1), (now() AT TIME ZONE :tz)::date,
+                           interval '1 day')::date AS date
+)
+SELECT d.date, coalesce(t.sales_qty, 0) AS sales_qty, coalesce(t.revenue, 0) AS revenue,
+       coalesce(t.orders, 0) AS orders, t.stock_level
+FROM days d
+LEFT JOIN product_trends t ON t.product_id = :id AND t.day = d.date
+ORDER BY d.date
+"""
+
+
+def _like(q: str | None) -> str | None:
+    if not q or not q.strip():
+        return None
+    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_products(
+    conn: Connection,
+    *,
+    q: str | None,
+    category: str | None,
+    hidden: bool | None,
+    stock_status: str | None,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[dict[str, Any]]]:
+    params = {"pattern": _like(q), "category": category, "hidden": hidden, "stock_status": stock_status}
+    total = conn.run(f"SELECT count(*) FROM product_view p WHERE {FILTERS}", **params)[0][0]
+    sql = f"""
+        SELECT {PRODUCT_COLUMNS} FROM product_view p WHERE {FILTERS}
+        ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset
+    """
+    return int(total), rows_as_dicts(conn, conn.run(sql, limit=limit, offset=offset, **params))
+
+
+def get_product(conn: Connection, product_id: int) -> dict[str, Any] | None:
+    rows = conn.run(f"SELECT {PRODUCT_COLUMNS} FROM product_view p WHERE p.id = :id", id=product_id)
+    found = rows_as_dicts(conn, rows)
+    return found[0] if found else None
+
+
+def trends(conn: Connection, product_id: int, *, days: int, tz: str) -> list[dict[str, Any]]:
+    return rows_as_dicts(conn, conn.run(TRENDS, id=product_id, days=days, tz=tz))

@@ -1,0 +1,469 @@
+"""The HTTP API of CONTRACT.md through chalice.test.Client, against a real, synced database."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.db import Database
+from devtools.fake_shop import FakeShop
+from devtools.shop_data import ShopData
+
+ADMIN = {"Authorization": "Bearer test-admin-token-0123456789"}
+VIEWER = {"Authorization": "Bearer test-viewer-token-0123456789"}
+JSON = {**ADMIN, "Content-Type": "application/json"}
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+class Api:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, path: str, headers: dict[str, str] = ADMIN) -> tuple[int, Any]:
+        response = self.client.http.get(path, headers=headers)
+        return response.status_code, json.loads(response.body or b"null")
+
+    def send(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] = JSON
+    ) -> tuple[int, Any]:
+        raw = body if isinstance(body, str | bytes) else json.dumps(body) if body is not None else b""
+        response = self.client.http.request(method, path, headers=headers, body=raw)
+        return response.status_code, json.loads(response.body or b"null")
+
+    def ok(self, path: str) -> Any:
+        status, body = self.get(path)
+        assert status == 200, body
+        return body
+
+
+@pytest.fixture
+def api(app_env: None, db: Database) -> Iterator[Api]:
+    from app import app
+
+    with Client(app) as client:
+        wrapper = Api(client)
+        status, body = wrapper.send("POST", "/api/sync-all")
+        assert status == 200, body
+        yield wrapper
+
+
+def order_id(db: Database, external_id: int) -> int:
+    return int(db.run("SELECT id FROM orders WHERE external_id = :e", e=external_id)[0][0])
+
+
+def product_id(db: Database, external_id: int) -> int:
+    return int(db.run("SELECT id FROM products WHERE external_id = :e", e=external_id)[0][0])
+
+
+def shop_day(raw_time: str) -> date:
+    return datetime.strptime(raw_time, "%d.%m.%Y %H:%M:%S").date()
+
+
+# -- orders ----------------------------------------------------------------------------------------
+
+
+def test_orders_list_is_paged_newest_first_with_an_exact_total(api: Api, shop_data: ShopData):
+    page = api.ok("/api/orders?limit=7&offset=3")
+    assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (
+        len(shop_data.orders),
+        7,
+        3,
+        7,
+    )
+    everything = (
+        api.ok("/api/orders?limit=200")["items"] + api.ok("/api/orders?limit=200&offset=200")["items"]
+    )
+    times = [o["created_at"] for o in everything]
+    assert times == sorted(times, reverse=True)
+    assert page["items"] == everything[3:10]
+    assert {"item_count", "customer", "overridden", "upstream_status"} <= set(page["items"][0])
+
+
+def test_orders_filter_by_status_repeatable(api: Api, shop_data: ShopData):
+    page = api.ok("/api/orders?status=cancelled&status=processing&limit=200")
+    expected = [o for o in shop_data.orders if o["status"] in ("cancelled", "processing")]
+    assert page["total"] == len(expected) > 0
+    assert {o["status"] for o in page["items"]} <= {"cancelled", "processing"}
+
+
+def test_orders_filter_by_shop_local_dates(api: Api, shop_data: ShopData):
+    days = sorted({shop_day(o["created_at"]) for o in shop_data.orders})
+    first, last = days[len(days) // 3], days[2 * len(days) // 3]
+    expected = [o for o in shop_data.orders if first <= shop_day(o["created_at"]) <= last]
+    page = api.ok(f"/api/orders?date_from={first}&date_to={last}&limit=200")
+    assert page["total"] == len(expected)
+    for order in page["items"]:
+        assert first <= datetime.fromisoformat(order["created_at"]).astimezone(MOSCOW).date() <= last
+
+
+def test_orders_search_by_customer_city_and_shop_number(api: Api, shop_data: ShopData):
+    raw = shop_data.orders[10]
+    by_number = api.ok(f"/api/orders?q={raw['id']}")
+    assert [o["external_id"] for o in by_number["items"]] == [raw["id"]]
+    city = raw["user"]["city"]
+    by_city = api.ok(f"/api/orders?q={city.lower()}&limit=200")
+    assert by_city["total"] == sum(1 for o in shop_data.orders if o["user"]["city"] == city)
+    assert api.ok("/api/orders?q=%25")["total"] == 0  # a literal %, not a wildcard
+
+
+def test_orders_sort_by_total(api: Api):
+    totals = [Decimal(o["total_amount"]) for o in api.ok("/api/orders?sort=total_amount&limit=50")["items"]]
+    assert totals == sorted(totals)
+    totals = [Decimal(o["total_amount"]) for o in api.ok("/api/orders?sort=-total_amount&limit=50")["items"]]
+    assert totals == sorted(totals, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=201",
+        "offset=-1",
+        "limit=abc",
+        "sort=name",
+        "date_from=2025-13-01",
+        "date_from=2025-02-01&date_to=2025-01-01",
+        "unknown=1",
+    ],
+)
+def test_orders_list_refuses_bad_query_strings(api: Api, query: str):
+    status, body = api.get(f"/api/orders?{query}")
+    assert status == 400
+    assert body["error"]["code"] == "validation_error" and body["error"]["message"]
+
+
+def test_one_order_has_its_items_with_exact_money(api: Api, db: Database, shop_data: ShopData):
+    raw = shop_data.orders[0]
+    order = api.ok(f"/api/orders/{order_id(db, raw['id'])}")
+    assert order["external_id"] == raw["id"]
+    assert order["total_amount"] == f"{Decimal(raw['total_amount']):.2f}"
+    assert [(i["name"], i["quantity"], i["price"]) for i in order["items"]] == [
+        (i["name"].strip(), i["quantity"], f"{Decimal(i['price']):.2f}") for i in raw["order_items"]
+    ]
+    assert all(i["product_id"] is not None for i in order["items"])
+    assert (
+        datetime.fromisoformat(order["created_at"]).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S")
+        == raw["created_at"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/orders/999999", 404), ("/api/orders/abc", 400), ("/api/orders/-3", 400), ("/api/orders/0", 400)],
+)
+def test_missing_and_malformed_order_ids(api: Api, path: str, status: int):
+    code, body = api.get(path)
+    assert code == status and "error" in body
+
+
+def test_stats_match_totals_computed_from_the_shop(api: Api, shop_data: ShopData):
+    not_sales = {"cancelled", "refunded"}
+    stats = api.ok("/api/orders/stats")
+    revenue = sum(Decimal(o["total_amount"]) for o in shop_data.orders if o["status"] not in not_sales)
+    paying = sum(1 for o in shop_data.orders if o["status"] not in not_sales)
+    assert stats["total_orders"] == len(shop_data.orders)
+    assert Decimal(stats["total_revenue"]) == revenue
+    assert Decimal(stats["average_order_value"]) == (revenue / Decimal(paying)).quantize(Decimal("0.01"))
+    by_status: dict[str, list[Any]] = {}
+    for o in shop_data.orders:
+        entry = by_status.setdefault(o["status"], [0, Decimal(0)])
+        entry[0] += 1
+        entry[1] += Decimal(o["total_amount"])
+    assert {s["status"]: [s["count"], Decimal(s["revenue"])] for s in stats["by_status"]} == by_status
+    by_day: dict[str, list[Any]] = {}
+    for o in shop_data.orders:
+        entry = by_day.setdefault(shop_day(o["created_at"]).isoformat(), [0, Decimal(0)])
+        entry[0] += 1
+        if o["status"] not in not_sales:
+            entry[1] += Decimal(o["total_amount"])
+    assert {d["date"]: [d["orders"], Decimal(d["revenue"])] for d in stats["by_day"]} == by_day
+    assert len(stats["recent_orders"]) == 5
+
+
+def test_stats_for_a_range(api: Api, shop_data: ShopData):
+    days = sorted({shop_day(o["created_at"]) for o in shop_data.orders})
+    first, last = days[-30], days[-1]
+    stats = api.ok(f"/api/orders/stats?date_from={first}&date_to={last}")
+    assert stats["total_orders"] == sum(
+        1 for o in shop_data.orders if first <= shop_day(o["created_at"]) <= last
+    )
+    assert all(first.isoformat() <= d["date"] <= last.isoformat() for d in stats["by_day"])
+
+
+# -- staff edits on orders -------------------------------------------------------------------------
+
+
+def test_order_status_override_round_trip(api: Api, db: Database, shop: FakeShop):
+    raw = shop.data.orders[2]
+    ident = order_id(db, raw["id"])
+    status, order = api.send("PUT", f"/api/orders/{ident}/status", {"status": "delivered"})
+    assert status == 200 and order["status"] == "delivered" and order["overridden"] == ["status"]
+
+    shop.data.set_order(raw["id"], status="cancelled")
+    assert api.send("POST", "/api/sync-orders")[0] == 200
+    order = api.ok(f"/api/orders/{ident}")
+    assert (order["status"], order["upstream_status"]) == ("delivered", "cancelled")
+    assert api.ok("/api/orders?status=delivered&limit=200")["total"] == 1  # filters use the effective value
+
+    status, order = api.send("DELETE", f"/api/orders/{ident}/overrides/status", headers=ADMIN)
+    assert status == 200 and order["status"] == "cancelled" and order["overridden"] == []
+
+
+def test_partial_order_update_sets_staff_fields_and_records_who(api: Api, db: Database, shop_data: ShopData):
+    ident = order_id(db, shop_data.orders[4]["id"])
+    status, order = api.send(
+        "PUT",
+        f"/api/orders/{ident}",
+        {
+            "customer_phone": "+7 900 123-45-67",
+            "tracking_number": "RR123456789RU",
+            "notes": "Позвонить до 18:00",
+        },
+    )
+    assert status == 200, order
+    assert order["customer"]["phone"] == "+7 900 123-45-67"
+    assert (order["tracking_number"], order["notes"]) == ("RR123456789RU", "Позвонить до 18:00")
+    assert sorted(order["overridden"]) == ["customer_phone", "notes", "tracking_number"]
+    edits = db.run(
+        "SELECT field, edited_by, new_value FROM staff_edits WHERE entity_id = :i ORDER BY field", i=ident
+    )
+    assert edits == [
+        ["customer_phone", "tester", "+7 900 123-45-67"],
+        ["notes", "tester", "Позвонить до 18:00"],
+        ["tracking_number", "tester", "RR123456789RU"],
+    ]
+
+    status, order = api.send("PUT", f"/api/orders/{ident}", {"notes": None})
+    assert status == 200 and order["notes"] is None and "notes" not in order["overridden"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"status": "lost"}, {"status": 5}, {}, {"colour": "red"}, {"notes": "x" * 3000}, {"notes": "a\u0000b"}],
+)
+def test_order_edits_refuse_bad_bodies(api: Api, db: Database, shop_data: ShopData, body: dict[str, Any]):
+    ident = order_id(db, shop_data.orders[0]["id"])
+    status, answer = api.send("PUT", f"/api/orders/{ident}", body)
+    assert status == 400 and answer["error"]["code"] == "validation_error"
+    assert answer["error"]["details"]
+
+
+def test_malformed_json_wrong_content_type_and_oversized_bodies(api: Api, db: Database, shop_data: ShopData):
+    path = f"/api/orders/{order_id(db, shop_data.orders[0]['id'])}/status"
+    assert api.send("PUT", path, "{not json")[0] == 400
+    assert (
+        api.send("PUT", path, '{"status": "paid"}', headers={**ADMIN, "Content-Type": "text/plain"})[0] == 400
+    )
+    status, body = api.send("PUT", path, json.dumps({"status": "paid", "pad": "x" * 70_000}))
+    assert status == 413 and body["error"]["code"] == "payload_too_large"
+    deep = "[" * 100 + "]" * 100
+    assert api.send("PUT", path, deep)[0] == 400
+
+
+def test_editing_a_missing_order_is_404_and_an_unknown_override_field_too(
+    api: Api, db: Database, shop_data: ShopData
+):
+    assert api.send("PUT", "/api/orders/999999/status", {"status": "paid"})[0] == 404
+    ident = order_id(db, shop_data.orders[0]["id"])
+    assert api.send("DELETE", f"/api/orders/{ident}/overrides/total_amount", headers=ADMIN)[0] == 404
+
+
+def test_a_staff_cancellation_leaves_the_sales(api: Api, db: Database, shop_data: ShopData):
+    raw = next(o for o in reversed(shop_data.orders) if o["status"] not in ("cancelled", "refunded"))
+    before = db.run("SELECT sum(sales_qty) FROM product_trends")[0][0]
+    api.send("PUT", f"/api/orders/{order_id(db, raw['id'])}/status", {"status": "cancelled"})
+    after = db.run("SELECT sum(sales_qty) FROM product_trends")[0][0]
+    assert after == before - sum(i["quantity"] for i in raw["order_items"])
+
+
+# -- products --------------------------------------------------------------------------------------
+
+
+def test_products_list_filters_and_sorts(api: Api, shop_data: ShopData):
+    products = shop_data.real_products()
+    page = api.ok("/api/products?limit=200")
+    assert page["total"] == len(products)
+    names = [p["name"] for p in page["items"]]
+    assert names == sorted(names, key=str.lower)
+    adhd = api.ok("/api/products?category=%D0%A1%D0%94%D0%92%D0%93&limit=200")  # СДВГ
+    assert adhd["total"] == sum(1 for p in products if p["ancestry"] == "1/2")
+    assert api.ok("/api/products?q=atominex")["total"] == sum(1 for p in products if p["brand"] == "Atominex")
+    prices = [Decimal(p["price"]) for p in api.ok("/api/products?sort=-price&limit=200")["items"]]
+    assert prices == sorted(prices, reverse=True)
+    statuses = {p["analytics"]["stock_status"] for p in page["items"]}
+    for stock_status in statuses:
+        subset = api.ok(f"/api/products?stock_status={stock_status}&limit=200")
+        assert subset["total"] == sum(
+            1 for p in page["items"] if p["analytics"]["stock_status"] == stock_status
+        )
+    assert api.get("/api/products?stock_status=empty")[0] == 400
+
+
+def test_price_stock_cost_and_visibility_edits(api: Api, db: Database, shop: FakeShop):
+    raw = shop.data.real_products()[0]
+    ident = product_id(db, raw["id"])
+    status, product = api.send("PUT", f"/api/products/{ident}/price", {"price": "1990.10"})
+    assert status == 200 and product["price"] == "1990.10"
+    assert product["upstream"] == {"price": f"{Decimal(raw['price']):.2f}"}
+    assert api.send("PUT", f"/api/products/{ident}/price", {"price": 1234.5})[1]["price"] == "1234.50"
+    assert api.send("PUT", f"/api/products/{ident}/stock", {"stock_quantity": 12})[1]["stock_quantity"] == 12
+    product = api.send("PUT", f"/api/products/{ident}/cost", {"cost": "850.00"})[1]
+    assert (product["cost"], product["margin"]) == ("850.00", "384.50")
+    product = api.send("PUT", f"/api/products/{ident}/visibility", {"hidden": True})[1]
+    assert product["is_hidden"] is True
+    assert api.ok("/api/products?hidden=true")["total"] == 1
+    assert sorted(product["overridden"]) == ["cost", "is_hidden", "price", "stock_quantity"]
+
+    shop.data.set_product(raw["id"], price="7777.0", stock_quantity=99)
+    assert api.send("POST", "/api/sync-products")[0] == 200
+    product = api.ok(f"/api/products/{ident}")
+    assert (product["price"], product["stock_quantity"]) == ("1234.50", 12)
+    assert product["upstream"] == {"price": "7777.00", "stock_quantity": 99}
+
+    api.send("DELETE", f"/api/products/{ident}/overrides/price", headers=ADMIN)
+    product = api.send("DELETE", f"/api/products/{ident}/overrides/stock_quantity", headers=ADMIN)[1]
+    assert (product["price"], product["stock_quantity"], product["upstream"]) == ("7777.00", 99, {})
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("price", {"price": "-1"}),
+        ("price", {"price": "1.001"}),
+        ("price", {"price": "NaN"}),
+        ("price", {"price": "1e400"}),
+        ("stock", {"stock_quantity": -1}),
+        ("stock", {"stock_quantity": 1.5}),
+        ("stock", {"stock_quantity": "5"}),
+        ("visibility", {"hidden": "yes"}),
+        ("cost", {}),
+        ("analytics", {"trend": "up"}),
+        ("analytics", {}),
+    ],
+)
+def test_product_edits_refuse_bad_bodies(api: Api, db: Database, shop_data: ShopData, path: str, body: Any):
+    ident = product_id(db, shop_data.real_products()[0]["id"])
+    status, answer = api.send("PUT", f"/api/products/{ident}/{path}", body)
+    assert status == 400, answer
+    assert answer["error"]["code"] == "validation_error"
+
+
+def test_analytics_inputs_and_overrides(api: Api, db: Database, shop_data: ShopData):
+    ident = product_id(db, shop_data.real_products()[0]["id"])
+    product = api.send("PUT", f"/api/products/{ident}/analytics", {"min_stock": 1000, "delivery_days": 7})[1]
+    assert product["analytics"]["min_stock"] == 1000 and product["analytics"]["stock_status"] == "critical"
+    product = api.send("PUT", f"/api/products/{ident}/analytics", {"trend": "growing", "days_to_zero": 3})[1]
+    assert (product["analytics"]["trend"], product["analytics"]["days_to_zero"]) == ("growing", 3)
+    assert {"min_stock", "delivery_days", "trend", "days_to_zero"} <= set(product["overridden"])
+    product = api.send("DELETE", f"/api/products/{ident}/overrides/min_stock", headers=ADMIN)[1]
+    assert product["analytics"]["min_stock"] == 0
+
+
+def test_product_trends_cover_the_asked_days(api: Api, db: Database, shop_data: ShopData):
+    ident = product_id(db, shop_data.real_products()[0]["id"])
+    points = api.ok(f"/api/products/{ident}/trends?days=30")
+    assert len(points) == 30
+    assert points[-1]["date"] == datetime.now(MOSCOW).date().isoformat()
+    assert points[-1]["stock_level"] is not None
+    assert api.get(f"/api/products/{ident}/trends?days=400")[0] == 400
+    assert api.get("/api/products/999999/trends")[0] == 404
+
+
+# -- sync control ----------------------------------------------------------------------------------
+
+
+def test_sync_routes_answer_with_their_run_summaries(api: Api):
+    status, body = api.send("POST", "/api/sync-orders")
+    assert status == 200
+    assert [(r["resource"], r["trigger"], r["status"]) for r in body["runs"]] == [
+        ("orders", "manual", "succeeded")
+    ]
+    assert body["runs"][0]["counts"]["unchanged"] == body["runs"][0]["counts"]["fetched"]
+
+
+def test_a_failing_shop_gives_502_with_the_summary(api: Api, shop: FakeShop):
+    shop.fail("status", status=500, times=10, path="orders")
+    status, body = api.send("POST", "/api/sync-orders")
+    assert status == 502
+    assert body["runs"][0]["status"] == "failed" and "answered 500" in body["runs"][0]["error"]
+
+
+def test_a_sync_already_running_gives_409(api: Api, shop: FakeShop, app_env: None):
+    from chalicelib import wiring
+
+    shop.fail("slow", seconds=1.5, path="orders")
+    worker = threading.Thread(target=lambda: wiring.sync_service().run("orders", trigger="schedule"))
+    worker.start()
+    time.sleep(0.5)
+    status, body = api.send("POST", "/api/sync-orders")
+    worker.join()
+    assert status == 409 and body["error"]["code"] == "conflict"
+
+
+def test_sync_status_and_run_history(api: Api, shop: FakeShop):
+    shop.data.break_record("orders", shop.data.orders[0]["id"], "bad_total")
+    api.send("POST", "/api/sync-orders")
+    status = api.ok("/api/sync/status")
+    assert status["schedule"] == "rate(5 minutes)" and status["stale"] is False
+    assert status["resources"]["orders"]["last_run"]["status"] == "partial"
+    assert status["resources"]["products"]["last_success"] is not None
+    runs = api.ok("/api/sync/runs?resource=orders")
+    assert runs["total"] == 2 and runs["items"][0]["status"] == "partial"
+    run = api.ok(f"/api/sync/runs/{runs['items'][0]['id']}")
+    assert run["quarantined"][0]["external_id"] == str(shop.data.orders[0]["id"])
+    assert run["quarantined"][0]["payload"]["total_amount"] == "12,5 руб"
+    assert api.get("/api/sync/runs/999999")[0] == 404
+
+
+# -- access and errors -----------------------------------------------------------------------------
+
+
+def test_health_needs_no_token_and_everything_else_does(api: Api):
+    assert api.get("/api/health", headers={}) == (200, {"status": "ok", "database": "ok"})
+    assert api.get("/api/orders", headers={})[0] == 401
+    assert api.get("/api/orders", headers={"Authorization": "Bearer not-a-token"})[0] == 401
+    assert api.get("/api/orders", headers={"Authorization": "test-admin-token-0123456789"})[0] == 401
+
+
+def test_a_read_only_token_reads_but_may_not_write(api: Api, db: Database, shop_data: ShopData):
+    assert api.get("/api/orders", headers=VIEWER)[0] == 200
+    ident = order_id(db, shop_data.orders[0]["id"])
+    status, _ = api.send(
+        "PUT",
+        f"/api/orders/{ident}/status",
+        {"status": "paid"},
+        headers={**VIEWER, "Content-Type": "application/json"},
+    )
+    assert status == 403
+    assert api.send("POST", "/api/sync-all", headers=VIEWER)[0] == 403
+
+
+def test_an_unknown_route_is_a_404_in_the_contract_body(api: Api):
+    status, body = api.get("/api/customers")
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_the_openapi_description_covers_every_route_in_the_app(api: Api):
+    from app import app
+
+    document = api.ok("/api/openapi.json")
+    described = {(path, method.upper()) for path, methods in document["paths"].items() for method in methods}
+    routes = {
+        (path, method)
+        for path, methods in app.routes.items()
+        for method in methods
+        if path != "/api/{proxy+}"
+    }
+    assert routes == {(p.replace("{order_id}", "{order_id}"), m) for p, m in described}
+    put_price = document["paths"]["/api/products/{product_id}/price"]["put"]
+    assert "requestBody" in put_price and "400" in put_price["responses"]
+    assert document["paths"]["/api/orders"]["get"]["parameters"]
