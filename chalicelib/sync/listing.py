@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,3 +79,74 @@ class Outcome:
         ident = raw.get("id") if isinstance(raw, dict) else None
         self.quarantined.append(Quarantined(None if ident is None else str(ident)[:100], reason, raw))
         self.counts["invalid"] += 1
+
+
+class Changes:
+    """Decides, record by record, what a listing changes against what the database holds.
+
+    `known` maps each stored external id to (digest, deleted upstream?, ...). The rules are the same
+    for every resource: a record without a usable id is rejected and makes the listing incomplete; a
+    repeated id is rejected; a record whose digest did not change (and that is not deleted) is
+    unchanged and needs no validation; absence means deletion only after a complete, non-empty listing.
+    """
+
+    def __init__(self, known: Mapping[int, tuple[Any, ...]], outcome: Outcome, resource: str) -> None:
+        self.known = known
+        self.outcome = outcome
+        self.resource = resource
+        self.seen: set[int] = set()
+        self.complete = True
+
+    def admit(self, raw: Any, *digest_extra: object) -> tuple[int, bytes] | None:
+        """(id, digest) of a record that needs validating and writing; None when it does not."""
+        counts = self.outcome.counts
+        counts["fetched"] += 1
+        ident = external_id(raw)
+        if ident is None:
+            self.complete = False
+            self.outcome.reject(raw, _id_problem(raw))
+            return None
+        if ident in self.seen:
+            self.outcome.reject(raw, "duplicate id in one listing: the first record with it was kept")
+            return None
+        self.seen.add(ident)
+        record_digest = digest(raw, *digest_extra)
+        before = self.known.get(ident)
+        if before is not None and before[0] == record_digest and not before[1]:
+            counts["unchanged"] += 1
+            return None
+        return ident, record_digest
+
+    def accept(self, ident: int) -> str:
+        """Count a valid record about to be written: `created`, `updated` or `restored`."""
+        before = self.known.get(ident)
+        kind = "created" if before is None else "restored" if before[1] else "updated"
+        self.outcome.counts[kind] += 1
+        return kind
+
+    def see(self, ident: int) -> None:
+        """A listed record that is not written (e.g. a pseudo-product): present, so not deleted."""
+        self.seen.add(ident)
+
+    @property
+    def staged(self) -> int:
+        counts = self.outcome.counts
+        return counts["created"] + counts["updated"] + counts["restored"]
+
+    def vanished(self) -> list[int]:
+        """Ids to flag as deleted upstream; none (with a note saying why) when that cannot be known."""
+        if not self.complete:
+            self.outcome.notes.append("some records had no usable id: no deletions inferred")
+            return []
+        if not self.seen and self.known:
+            self.outcome.notes.append(f"the shop listed no {self.resource} at all: no deletions inferred")
+            return []
+        return [ident for ident, stored in self.known.items() if not stored[1] and ident not in self.seen]
+
+
+def _id_problem(raw: Any) -> str:
+    if not isinstance(raw, dict):
+        return f"not an object but {type(raw).__name__}"
+    if "id" not in raw:
+        return "id: missing"
+    return f"id: not a positive integer ({str(raw.get('id'))[:40]!r})"

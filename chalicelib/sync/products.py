@@ -12,7 +12,7 @@ from chalicelib.db import Connection
 from chalicelib.names import normalize_name
 from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, validation_context
 from chalicelib.stores import analytics, sync_writes
-from chalicelib.sync.listing import Outcome, describe, digest, external_id, iter_records
+from chalicelib.sync.listing import Changes, Outcome, describe, external_id, iter_records
 
 # Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
 PSEUDO_PRODUCTS = frozenset({normalize_name("Доставка"), "delivery"})
@@ -28,12 +28,10 @@ class ProductsSync:
     def apply(self, conn: Connection, body: bytes) -> Outcome:
         """Write what changed in the listing `body`; runs inside the caller's transaction."""
         outcome = Outcome()
-        counts = outcome.counts
         records = list(iter_records(body))  # small (hundreds): categories must be known first
         categories = self._categories(records, outcome)
         known = sync_writes.product_digests(conn)
-        seen: set[int] = set()
-        complete = True
+        changes = Changes(known, outcome, self.resource)
         rows: list[tuple[Any, ...]] = []
         rematch: set[str] = set()
 
@@ -43,23 +41,12 @@ class ProductsSync:
                 continue
             if isinstance(raw, dict) and normalize_name(str(raw.get("name") or "")) in PSEUDO_PRODUCTS:
                 if ident is not None:
-                    seen.add(ident)
+                    changes.see(ident)
                 continue
-            counts["fetched"] += 1
-            if ident is None:
-                complete = False
-                outcome.reject(raw, "id: missing or not a positive integer")
-                continue
-            if ident in seen:
-                outcome.reject(raw, "duplicate id in one listing: the first record with it was kept")
-                continue
-            seen.add(ident)
-            path = ancestry_path(raw.get("ancestry"))
+            path = ancestry_path(raw.get("ancestry")) if isinstance(raw, dict) else []
             category = categories.get(int(path[-1])) if path and path[-1].isdigit() else None
-            record_digest = digest(raw, category)
-            before = known.get(ident)
-            if before is not None and before[0] == record_digest and not before[1]:
-                counts["unchanged"] += 1
+            admitted = changes.admit(raw, category)
+            if admitted is None:
                 continue
             try:
                 product = ShopProduct.model_validate(raw, context=self._context)
@@ -67,28 +54,17 @@ class ProductsSync:
                 outcome.reject(raw, describe(exc))
                 continue
             normalized = normalize_name(product.name)
-            if before is None or before[1]:
-                counts["created" if before is None else "restored"] += 1
-                rematch.add(normalized)
-            else:
-                counts["updated"] += 1
-                if before[2] != normalized:
-                    rematch |= {before[2], normalized}
-            rows.append(self._product_row(product, normalized, category, record_digest))
+            if changes.accept(product.id) != "updated":
+                rematch.add(normalized)  # a new or restored name may now match items
+            elif known[product.id][2] != normalized:
+                rematch |= {known[product.id][2], normalized}
+            rows.append(self._product_row(product, normalized, category, admitted[1]))
 
         sync_writes.stage_products(conn, rows)
         sync_writes.merge_staged_products(conn)
-        if not complete:
-            outcome.notes.append("some records had no usable id: no deletions inferred")
-        elif not seen and known:
-            outcome.notes.append("the shop listed no products at all: no deletions inferred")
-        else:
-            vanished = [
-                ident for ident, (_, deleted, _) in known.items() if not deleted and ident not in seen
-            ]
-            names = sync_writes.mark_products_deleted(conn, vanished)
-            counts["deleted"] = len(names)
-            rematch |= set(names)
+        names = sync_writes.mark_products_deleted(conn, changes.vanished())
+        outcome.counts["deleted"] = len(names)
+        rematch |= set(names)
 
         days: set[date] = sync_writes.rematch_items(conn, rematch, tz=self._tz)
         analytics.record_stock_levels(conn, tz=self._tz)
