@@ -13,7 +13,7 @@ from chalice import Chalice
 
 from chalicelib import wiring
 from chalicelib.errors import ConfigError
-from chalicelib.migrate import migrate
+from chalicelib.migrate import migrate_and_prepare
 from chalicelib.routes.auth import auth_routes
 from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
@@ -67,4 +67,4 @@ def sync_function(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
 @app.lambda_function(name="migrate")
 def migrate_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Console: apply pending migrations; returns what it applied."""
-    return {"applied": migrate(wiring.database())}
+    return {"applied": migrate_and_prepare(wiring.database(), tz=str(wiring.settings().shop_timezone.key))}

@@ -28,7 +28,8 @@ def edit_order(
             raise NotFoundError(f"order {order_id} does not exist")
         if "status" in changes:
             day = orders.local_day_of(conn, order_id, tz=tz)
-            if day is not None and analytics.refresh_sales(conn, [day], tz=tz):
+            if day is not None:
+                analytics.refresh_days(conn, [day], tz=tz)
                 analytics.recompute_analytics(conn, tz=tz)
         order = orders.get_order(conn, order_id)
     assert order is not None

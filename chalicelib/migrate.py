@@ -87,12 +87,23 @@ def migrate(db: Database, migrations: list[Migration] | None = None) -> list[str
     return applied_now
 
 
+def migrate_and_prepare(db: Database, *, tz: str) -> list[str]:
+    """Apply what is pending, then (re)build the per-day tables for the shop's zone if they are not
+    built for it yet, so stats and list totals are right from the first request after a deploy."""
+    from chalicelib.stores import analytics
+
+    applied = migrate(db)
+    with db.transaction() as conn:
+        analytics.ensure_built_for(conn, tz=tz)
+    return applied
+
+
 def main() -> int:
-    from chalicelib.wiring import database, setup_logging
+    from chalicelib.wiring import database, settings, setup_logging
 
     setup_logging()
     try:
-        applied = migrate(database())
+        applied = migrate_and_prepare(database(), tz=str(settings().shop_timezone.key))
     except StratteraError as exc:
         print(f"migrate: {exc.message}", file=sys.stderr)
         return 1

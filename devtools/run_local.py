@@ -66,11 +66,11 @@ def main() -> int:
 
     from chalicelib import wiring
     from chalicelib.errors import StratteraError
-    from chalicelib.migrate import migrate
+    from chalicelib.migrate import migrate_and_prepare
 
     try:
         wiring.settings()
-        applied = migrate(wiring.database())
+        applied = migrate_and_prepare(wiring.database(), tz=str(wiring.settings().shop_timezone.key))
     except StratteraError as exc:
         say(f"cannot start: {exc.message}")
         return 1

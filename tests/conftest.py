@@ -28,6 +28,8 @@ from devtools.postgres import PostgresServer, server_from_env_or_start
 from devtools.shop_data import ShopData
 
 DATA_TABLES = (
+    "analytics_state",
+    "order_daily_stats",
     "staff_edits",
     "sync_quarantine",
     "sync_runs",

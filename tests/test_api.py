@@ -467,3 +467,41 @@ def test_the_openapi_description_covers_every_route_in_the_app(api: Api):
     put_price = document["paths"]["/api/products/{product_id}/price"]["put"]
     assert "requestBody" in put_price and "400" in put_price["responses"]
     assert document["paths"]["/api/orders"]["get"]["parameters"]
+
+
+def test_totals_and_stats_stay_exact_through_deletions_restores_and_edits(
+    api: Api, db: Database, shop: FakeShop
+):
+    def check() -> None:
+        for query, where in [
+            ("", "true"),
+            ("status=shipped&status=cancelled", "status IN ('shipped', 'cancelled')"),
+        ]:
+            expected = db.run(f"SELECT count(*) FROM orders WHERE {where}")[0][0]
+            assert api.ok(f"/api/orders?{query}")["total"] == expected
+        listed = db.run("SELECT count(*), status FROM orders WHERE deleted_upstream_at IS NULL GROUP BY 2")
+        stats = api.ok("/api/orders/stats")
+        assert {s["status"]: s["count"] for s in stats["by_status"]} == {r[1]: r[0] for r in listed}
+
+    check()
+    gone = shop.data.orders[7]
+    shop.data.delete_orders([gone["id"]])
+    shop.data.add_orders(4)
+    api.send("POST", "/api/sync-orders")
+    check()
+    api.send("PUT", f"/api/orders/{order_id(db, shop.data.orders[8]['id'])}/status", {"status": "refunded"})
+    check()
+    shop.data.restore_order(gone)
+    api.send("POST", "/api/sync-orders")
+    check()
+
+
+def test_migrating_builds_the_per_day_tables_for_the_shop_zone(api: Api, db: Database):
+    from chalicelib.migrate import migrate_and_prepare
+
+    expected = db.run("SELECT sum(orders) FROM order_daily_stats")[0][0]
+    db.run("DELETE FROM order_daily_stats")
+    db.run("DELETE FROM analytics_state")
+    assert migrate_and_prepare(db, tz="Europe/Moscow") == []
+    assert db.run("SELECT sum(orders) FROM order_daily_stats")[0][0] == expected
+    assert db.run("SELECT value FROM analytics_state") == [["Europe/Moscow"]]

@@ -104,6 +104,61 @@ WHERE (a.avg_daily_sales_30d, a.trend, a.last_sale_at)
 """
 
 
+# Orders and revenue per day and effective status (what the stats read) for the given days.
+REFRESH_DAILY_STATS = """
+WITH fresh AS (
+    SELECT (o.created_at AT TIME ZONE :tz)::date AS day, o.status, o.deleted_upstream_at IS NULL AS listed,
+           count(*)::integer AS orders, sum(o.total_amount) AS revenue
+    FROM orders o
+    WHERE o.created_at >= (CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)
+      AND o.created_at <  ((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)
+      AND (o.created_at AT TIME ZONE :tz)::date = ANY(CAST(:days AS date[]))
+    GROUP BY 1, 2, 3
+),
+written AS (
+    INSERT INTO order_daily_stats AS s (day, status, listed, orders, revenue)
+    SELECT day, status, listed, orders, revenue FROM fresh
+    ON CONFLICT (day, status, listed) DO UPDATE SET orders = EXCLUDED.orders, revenue = EXCLUDED.revenue
+    WHERE (s.orders, s.revenue) IS DISTINCT FROM (EXCLUDED.orders, EXCLUDED.revenue)
+    RETURNING 1
+)
+DELETE FROM order_daily_stats s
+WHERE s.day = ANY(CAST(:days AS date[]))
+  AND NOT EXISTS (SELECT 1 FROM fresh f WHERE (f.day, f.status, f.listed) = (s.day, s.status, s.listed))
+"""
+
+BUILT_ZONE = "SELECT value FROM analytics_state WHERE key = 'timezone'"
+FORGET_DAYS = """
+DELETE FROM order_daily_stats;
+UPDATE product_trends SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL
+WHERE sales_qty <> 0 OR orders <> 0 OR last_sale_at IS NOT NULL;
+"""
+ALL_ORDER_DAYS = "SELECT DISTINCT (created_at AT TIME ZONE :tz)::date FROM orders"
+RECORD_ZONE = """
+INSERT INTO analytics_state (key, value) VALUES ('timezone', :tz)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+"""
+
+
+def refresh_days(conn: Connection, days: Iterable[date], *, tz: str) -> None:
+    """Recompute everything kept per shop-local day (product sales, order stats) for `days`."""
+    wanted = sorted(set(days))
+    if wanted:
+        refresh_sales(conn, wanted, tz=tz)
+        conn.run(REFRESH_DAILY_STATS, days=wanted, first_day=wanted[0], last_day=wanted[-1], tz=tz)
+
+
+def ensure_built_for(conn: Connection, *, tz: str) -> bool:
+    """Rebuild the per-day tables when they were built for another zone, or never; True if it did."""
+    built = conn.run(BUILT_ZONE)
+    if built and built[0][0] == tz:
+        return False
+    conn.run(FORGET_DAYS)
+    refresh_days(conn, [row[0] for row in conn.run(ALL_ORDER_DAYS, tz=tz) or []], tz=tz)
+    conn.run(RECORD_ZONE, tz=tz)
+    return True
+
+
 def refresh_sales(conn: Connection, days: Iterable[date], *, tz: str) -> int:
     """Recompute the sales columns of `product_trends` for `days`; returns rows changed."""
     wanted = sorted(set(days))

@@ -28,6 +28,7 @@ class OrdersSync:
     def apply(self, conn: Connection, body: bytes) -> Outcome:
         """Write what changed in the listing `body`; runs inside the caller's transaction."""
         outcome = Outcome()
+        analytics.ensure_built_for(conn, tz=self._tz)
         changes = Changes(sync_writes.order_digests(conn), outcome, self.resource)
         sync_writes.create_order_stage(conn)
         days: set[date] = set()
@@ -60,7 +61,7 @@ class OrdersSync:
             conn, changes.vanished(), tz=self._tz
         )
         days |= deleted_days
-        analytics.refresh_sales(conn, days, tz=self._tz)
+        analytics.refresh_days(conn, days, tz=self._tz)
         analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
 
