@@ -40,7 +40,7 @@ LOAD = [
                            upstream_hash)
        SELECT g,
               (ARRAY['shipped', 'shipped', 'shipped', 'shipped', 'paid', 'processing', 'cancelled',
-                     'unpaid', 'overdue', 'delivered'])[1 + (random() * 9.999)::int],
+                     'unpaid', 'overdue', 'delivered'])[1 + floor(random() * 10)::int],
               (1000 + floor(random() * 40000))::numeric, 350, 0, NULL,
               (ARRAY['Анна', 'Иван', 'Мария', 'Дмитрий', 'Елена', 'Алексей', 'Ольга', 'Сергей'])[1 + g % 8]
                   || ' ' || (ARRAY['Иванова', 'Петров', 'Смирнова', 'Кузнецов', 'Попова', 'Соколов',
@@ -135,7 +135,8 @@ def main() -> None:
     url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
     try:
         exists = bool(_database(admin_url).run("SELECT 1 FROM pg_database WHERE datname = :n", n=name))
-        if not (args.keep and exists):
+        loaded = exists and _database(url).run("SELECT count(*) FROM orders") == [[args.orders]]
+        if not (args.keep and loaded):
             from chalicelib.migrate import migrate
 
             admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
