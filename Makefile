@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint typecheck unit bench clean
+.PHONY: test run lint typecheck unit bench bench-api clean
 
 test: lint typecheck unit
 
@@ -28,6 +28,9 @@ run: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.sync_bench
+
+bench-api: $(BIN)/.installed
+	$(BIN)/python -m bench.api_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ from chalicelib.routes.health import health_routes
 from chalicelib.routes.openapi import openapi_routes
 from chalicelib.routes.orders import order_routes
 from chalicelib.routes.products import product_routes
+from chalicelib.routes.response_headers import add_response_headers
 from chalicelib.routes.sync import sync_routes
 from chalicelib.sync.console import SyncRequest
 
@@ -38,6 +39,7 @@ if _serving():
 
 wiring.setup_logging()
 app = Chalice(app_name="strattera-sync")
+app.register_middleware(add_response_headers, "http")
 for blueprint in (
     auth_routes,
     health_routes,

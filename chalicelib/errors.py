@@ -14,7 +14,7 @@
         ├── UpstreamTimeoutError       it did not answer in time
         └── UpstreamFormatError        it answered with something that is not what we expect
 
-Only the HTTP layer (`chalicelib.routes.errors`) turns these into status codes and error bodies.
+Only the HTTP layer (`chalicelib.routes.http`) turns these into status codes and error bodies.
 Messages never carry a secret: they are safe to show to a client and to log.
 """
 

@@ -127,7 +127,6 @@ class ShopProduct(_Record):
     price: Money | None = None
     old_price: Money | None = None
     stock_quantity: Count
-    ancestry: str | None = None
     brand: Text = None
     main_ingredient: Text = None
     dosage_form: Text = None
@@ -139,7 +138,12 @@ class ShopProduct(_Record):
 
 
 def ancestry_path(ancestry: Any) -> list[str]:
-    """`"1/5"` -> ["1", "5"]; None -> []."""
-    if not isinstance(ancestry, str) or not ancestry.strip():
+    """`"1/5"` -> ["1", "5"]; None (or anything not a string) -> []."""
+    if not isinstance(ancestry, str):
         return []
-    return [part for part in ancestry.strip().split("/") if part]
+    return [part.strip() for part in ancestry.split("/") if part.strip()]
+
+
+def record_id(part: str) -> int | None:
+    """An ancestry part as a record id, when it is a plain number."""
+    return int(part) if part.isascii() and part.isdigit() and len(part) <= 18 else None

@@ -461,7 +461,7 @@ def test_the_openapi_description_covers_every_route_in_the_app(api: Api):
         (path, method)
         for path, methods in app.routes.items()
         for method in methods
-        if path != "/api/{proxy+}"
+        if path != "/api/{proxy+}" and method != "OPTIONS"  # preflights are CORS, not API
     }
     assert routes == {(p.replace("{order_id}", "{order_id}"), m) for p, m in described}
     put_price = document["paths"]["/api/products/{product_id}/price"]["put"]
@@ -505,3 +505,20 @@ def test_migrating_builds_the_per_day_tables_for_the_shop_zone(api: Api, db: Dat
     assert migrate_and_prepare(db, tz="Europe/Moscow") == []
     assert db.run("SELECT sum(orders) FROM order_daily_stats")[0][0] == expected
     assert db.run("SELECT value FROM analytics_state") == [["Europe/Moscow"]]
+
+
+def test_an_unreachable_database_is_a_503_in_the_contract_body(
+    app_env: None, monkeypatch: pytest.MonkeyPatch
+):
+    from app import app
+    from chalicelib import wiring
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nowhere")
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT_S", "2")
+    wiring.reset()
+    with Client(app) as client:
+        api = Api(client)
+        assert api.get("/api/health", headers={}) == (503, {"status": "degraded", "database": "unreachable"})
+        status, body = api.get("/api/orders")
+        assert status == 503 and body["error"]["code"] == "database_unavailable"
+        assert "nobody" not in json.dumps(body) and "Traceback" not in json.dumps(body)

@@ -518,3 +518,13 @@ def test_analytics_are_derived_for_every_product(sync: SyncService, db: Database
     assert value(db, "SELECT count(*) FROM product_trends WHERE stock_level IS NOT NULL") == value(
         db, "SELECT count(*) FROM products"
     )
+
+
+def test_a_hostile_ancestry_does_not_break_the_products_run(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    product = shop_products(shop_data)[0]
+    shop_data.set_product(product["id"], ancestry="1/²")
+    run, _ = synced(sync)
+    assert run.counts.created == len(shop_products(shop_data))
+    assert value(db, "SELECT category FROM products WHERE external_id = :e", e=product["id"]) is None

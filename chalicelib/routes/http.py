@@ -33,6 +33,7 @@ from chalicelib.errors import (
     UpstreamError,
 )
 from chalicelib.routes.auth import bearer_tokens
+from chalicelib.routes.response_headers import preflight
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ REGISTRY = Registry()
 
 def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return Response(json.dumps(body, ensure_ascii=False), status_code=status, headers=_JSON)
+    return Response(json.dumps(body, ensure_ascii=False), status_code=status, headers=dict(_JSON))
 
 
 def response_for(exc: StratteraError) -> Response:
@@ -98,7 +99,7 @@ def response_for(exc: StratteraError) -> Response:
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(json.dumps(_plain(payload), ensure_ascii=False), status_code=status, headers=_JSON)
+    return Response(json.dumps(_plain(payload), ensure_ascii=False), status_code=status, headers=dict(_JSON))
 
 
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -185,6 +186,16 @@ def parse_id(value: str, name: str = "id") -> int:
     return int(value)
 
 
+_PREFLIGHTED: set[str] = set()
+
+
+def _preflight_view(blueprint: Blueprint) -> Callable[..., Response]:
+    def answer_preflight(**path_params: str) -> Response:
+        return preflight(blueprint.current_request.headers.get("origin"))
+
+    return answer_preflight
+
+
 def api_route(
     blueprint: Blueprint,
     path: str,
@@ -224,6 +235,9 @@ def api_route(
         if not public:
             options["authorizer"] = bearer_tokens
         blueprint.route(path, **options)(view)
+        if path not in _PREFLIGHTED:  # browsers ask before a cross-origin call, with no token
+            _PREFLIGHTED.add(path)
+            blueprint.route(path, methods=["OPTIONS"])(_preflight_view(blueprint))
         REGISTRY.routes.append(
             RouteSpec(path, method, summary, query, body, response, status, errors, public)
         )

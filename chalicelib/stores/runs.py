@@ -69,8 +69,19 @@ def finish_run(
     return rows_as_dicts(conn, conn.run(FINISH_RUN, id=run_id, status=status, error=error, **params))[0]
 
 
+def _without_nul(value: Any) -> Any:
+    """jsonb cannot hold U+0000: it becomes U+FFFD in the stored payload (the reason says why)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def _payload_json(payload: Any) -> str:
-    text = json.dumps(payload, ensure_ascii=False, default=str)
+    text = json.dumps(_without_nul(payload), ensure_ascii=False, default=str)
     if len(text) > MAX_PAYLOAD_CHARS:
         return json.dumps({"truncated": True, "excerpt": text[:MAX_PAYLOAD_CHARS]}, ensure_ascii=False)
     return text

@@ -18,7 +18,7 @@ from chalicelib.stores.runs import Quarantined
 
 # Bump to make every record look changed once (e.g. after changing how records become rows).
 DIGEST_VERSION = f"1.{RULES_VERSION}"
-_FIRST_BYTE = re.compile(rb"\s*(.)", re.DOTALL)
+_FIRST_BYTE = re.compile(rb"\s*(\S)")
 
 
 def iter_records(body: bytes) -> Iterator[Any]:
@@ -27,7 +27,14 @@ def iter_records(body: bytes) -> Iterator[Any]:
     a JSON array, also when it breaks off halfway."""
     first = _FIRST_BYTE.match(body[:4096].removeprefix(b"\xef\xbb\xbf"))
     if first is None:
-        raise UpstreamFormatError("the shop answered an empty body, not a JSON array")
+        what = (
+            "an empty body"
+            if not body
+            else "a body of nothing but whitespace"
+            if not body.strip()
+            else ("a body that starts with 4 KiB of whitespace")
+        )
+        raise UpstreamFormatError(f"the shop answered {what}, not a JSON array")
     if first.group(1) != b"[":
         what = "a JSON object" if first.group(1) == b"{" else "something that is not JSON"
         excerpt = body[:120].decode("utf-8", errors="replace")

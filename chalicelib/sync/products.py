@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from chalicelib.db import Connection
 from chalicelib.names import normalize_name
-from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, validation_context
+from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, record_id, validation_context
 from chalicelib.stores import analytics, sync_writes
 from chalicelib.sync.listing import Changes, Outcome, describe, external_id, iter_records
 
@@ -44,7 +44,8 @@ class ProductsSync:
                     changes.see(ident)
                 continue
             path = ancestry_path(raw.get("ancestry")) if isinstance(raw, dict) else []
-            category = categories.get(int(path[-1])) if path and path[-1].isdigit() else None
+            parent = record_id(path[-1]) if path else None
+            category = categories.get(parent) if parent is not None else None
             admitted = changes.admit(raw, category)
             if admitted is None:
                 continue
@@ -77,11 +78,10 @@ class ProductsSync:
         """Category id -> name. A record is a category when it is the root, sits right under the
         root, or another record descends from it."""
         ancestors = {
-            int(part)
+            record_id(part)
             for raw in records
             if isinstance(raw, dict)
             for part in ancestry_path(raw.get("ancestry"))
-            if part.isdigit()
         }
         names: dict[int, str] = {}
         for raw in records:

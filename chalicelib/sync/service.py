@@ -153,12 +153,14 @@ class SyncService:
         self, conn: Connection, applier: Applier, run: dict[str, Any], deadline: float
     ) -> RunSummary:
         run_id = run["id"]
-        outcome: Outcome | None = None
         try:
             body = self._client.fetch(applier.resource, deadline=deadline)
             conn.run("BEGIN")
             # Sorts and hashes of a first sync (300,000 items) spill to disk at the default 4 MB.
             conn.run("SET LOCAL work_mem = '64MB'")
+            # The run's own deadline, not the API's statement timeout, bounds its statements.
+            remaining_ms = max(1_000, int((deadline - self._clock()) * 1000))
+            conn.run(f"SET LOCAL statement_timeout = {remaining_ms}")
             outcome = applier.apply(conn, body)
             runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
             status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
