@@ -17,6 +17,7 @@ from chalicelib.migrate import migrate_and_prepare
 from chalicelib.routes.auth import auth_routes
 from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
+from chalicelib.routes.http import method_fallbacks
 from chalicelib.routes.openapi import openapi_routes
 from chalicelib.routes.orders import order_routes
 from chalicelib.routes.products import product_routes
@@ -50,6 +51,7 @@ for blueprint in (
     fallback_routes,
 ):
     app.register_blueprint(blueprint)
+app.register_blueprint(method_fallbacks())
 
 
 @app.schedule("rate(5 minutes)", name="scheduled_sync")

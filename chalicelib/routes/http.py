@@ -187,6 +187,35 @@ def parse_id(value: str, name: str = "id") -> int:
 
 
 _PREFLIGHTED: set[str] = set()
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def method_fallbacks() -> Blueprint:
+    """A 405 in the contract's error body (with `Allow`) for each method a route's path lacks; call
+    once, after every route is registered (Chalice would answer with its own body)."""
+    fallbacks = Blueprint("method_fallbacks")
+    methods: dict[str, set[str]] = {}
+    for spec in REGISTRY.routes:
+        methods.setdefault(spec.path, set()).add(spec.method)
+    for path, allowed in methods.items():
+        missing = [method for method in ALL_METHODS if method not in allowed]
+        if missing:
+            fallbacks.route(path, methods=missing, content_types=ACCEPTED_CONTENT_TYPES)(
+                _not_allowed_view(fallbacks, sorted(allowed))
+            )
+    return fallbacks
+
+
+def _not_allowed_view(blueprint: Blueprint, allowed: list[str]) -> Callable[..., Response]:
+    def method_not_allowed(**path_params: str) -> Response:
+        method = blueprint.current_request.method
+        response = error_response(
+            405, "method_not_allowed", f"{method} is not allowed here; use {', '.join(allowed)}"
+        )
+        response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
+        return response
+
+    return method_not_allowed
 
 
 def _preflight_view(blueprint: Blueprint) -> Callable[..., Response]:
