@@ -7,6 +7,7 @@ settings, its database connection and its HTTP pool. Tests build their own objec
 from __future__ import annotations
 
 import functools
+import time
 
 from chalicelib.config import ConnectParams, Settings, parse_token_list
 from chalicelib.db import Database
@@ -71,13 +72,23 @@ def shop_token(config: Settings, secrets: SecretStore, refresh: bool = False) ->
     return None
 
 
-def api_tokens() -> dict[str, str]:
+_TOKENS_REREAD_EVERY_S = 30.0
+_tokens_reread_at = [float("-inf")]
+
+
+def api_tokens(*, refresh: bool = False) -> dict[str, str]:
     """Full-access tokens {token: name}: from `API_TOKENS`, and from the secret named by
-    `API_TOKENS_SECRET_ID` (cached by the secret store, so a rotation shows within its max age)."""
+    `API_TOKENS_SECRET_ID` (cached by the secret store). `refresh` (after an unknown token) reads the
+    secret again, at most once every 30 seconds, so a token just issued works at once while unknown
+    tokens cannot make every request call Secrets Manager."""
     config = settings()
     tokens = dict(config.api_tokens)
     if config.api_tokens_secret_id:
-        raw = secret_store().get(config.api_tokens_secret_id)
+        now = time.monotonic()
+        reread = refresh and now - _tokens_reread_at[0] >= _TOKENS_REREAD_EVERY_S
+        if reread:
+            _tokens_reread_at[0] = now
+        raw = secret_store().get(config.api_tokens_secret_id, refresh=reread)
         tokens.update(parse_token_list(token_from_secret(raw), variable="API_TOKENS_SECRET_ID"))
     return tokens
 

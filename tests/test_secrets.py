@@ -98,3 +98,25 @@ def test_the_shop_token_comes_from_its_secret_bare_or_as_json(aws: dict[str, Any
         {"DATABASE_URL": "postgresql://u@h/db", "STRATTERA_API_TOKEN_SECRET_ID": "strattera/shop"}
     )
     assert shop_token(settings, SecretStore()) == "raw-shop-token-1234"
+
+
+def test_api_tokens_come_from_their_secret_and_a_new_one_works_at_once(aws: dict[str, Any], monkeypatch):
+    from chalicelib import wiring
+    from chalicelib.routes.auth import identify
+
+    aws["secretsmanager"].create_secret(
+        Name="strattera/api", SecretString="alice:alice-token-0123456789abcdef"
+    )
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("API_TOKENS_SECRET_ID", "strattera/api")
+    monkeypatch.delenv("API_TOKENS", raising=False)
+    wiring.reset()
+    monkeypatch.setattr(wiring, "_tokens_reread_at", [float("-inf")])
+    assert identify("Bearer alice-token-0123456789abcdef") == ("alice", True)
+    aws["secretsmanager"].put_secret_value(
+        SecretId="strattera/api",
+        SecretString="alice:alice-token-0123456789abcdef,bob:bob-token-0123456789abcdef",
+    )
+    assert identify("Bearer bob-token-0123456789abcdef") == ("bob", True)  # read again once, not in 5 min
+    assert identify("Bearer mallory-token-0123456789abc") is None
+    wiring.reset()

@@ -39,7 +39,10 @@ def identify(header: str | None) -> tuple[str, bool] | None:
     if name is not None:
         return name, True
     name = _match(token, settings.api_readonly_tokens)
-    return (name, False) if name is not None else None
+    if name is not None:
+        return name, False
+    name = _match(token, wiring.api_tokens(refresh=True))  # issued since the secret was cached?
+    return (name, True) if name is not None else None
 
 
 def _deny() -> Any:
