@@ -24,7 +24,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+            # `_aws` is CloudWatch's embedded metric format; other `_` keys are logging's own
+            if key not in _STANDARD_ATTRS and (key == "_aws" or not key.startswith("_")):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

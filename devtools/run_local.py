@@ -20,7 +20,7 @@ from pathlib import Path
 from devtools.postgres import PostgresServer, start_pgserver
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".local"
+STATE = Path(os.environ.get("STRATTERA_LOCAL_DIR") or ROOT / ".local")  # data kept between runs
 SCHEDULE_S = 300  # as app.scheduled_sync: rate(5 minutes)
 
 
@@ -45,7 +45,7 @@ def start_database() -> tuple[str, PostgresServer | None]:
 
 
 def main() -> int:
-    STATE.mkdir(exist_ok=True)
+    STATE.mkdir(parents=True, exist_ok=True)
     port = int(os.environ.get("PORT", "8000"))
     database_url, server = start_database()
     env = dict(os.environ, DATABASE_URL=database_url)
@@ -101,6 +101,7 @@ def main() -> int:
             stop.wait(0.5)
     except KeyboardInterrupt:
         pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
     say("stopping")
     stop.set()
     chalice.terminate()

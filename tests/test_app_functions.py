@@ -70,4 +70,15 @@ def test_the_shell_command_syncs_and_says_so(app_env: None, db: Database, shop: 
     log_lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     run_lines = [line for line in log_lines if line.get("event") == "sync_run"]
     assert run_lines and run_lines[0]["counts"]["created"] == len(shop.data.orders)
+    # CloudWatch embedded metric format: the metrics the alarms use, in the same line
+    emf = run_lines[0]["_aws"]["CloudWatchMetrics"][0]
+    assert emf["Namespace"] == "StratteraSync" and emf["Dimensions"] == [["Resource"]]
+    names = {metric["Name"] for metric in emf["Metrics"]}
+    assert {"RunSucceeded", "RunFailed", "DurationSeconds", "RecordsCreated", "RecordsInvalid"} <= names
+    assert all(isinstance(run_lines[0][name], float) for name in names)
+    assert (run_lines[0]["Resource"], run_lines[0]["RunSucceeded"], run_lines[0]["RecordsCreated"]) == (
+        "orders",
+        1.0,
+        float(len(shop.data.orders)),
+    )
     assert "shop-test-token" not in result.stdout + result.stderr

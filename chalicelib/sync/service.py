@@ -195,5 +195,36 @@ class SyncService:
                 "duration_s": summary.duration_s,
                 "counts": summary.counts.model_dump(),
                 "error": summary.error,
+                **metrics(summary),
             },
         )
+
+
+METRICS_NAMESPACE = "StratteraSync"
+
+
+def metrics(summary: RunSummary) -> dict[str, Any]:
+    """CloudWatch metrics in embedded metric format: CloudWatch Logs turns these keys of the run's
+    log line into metrics (per resource) that the alarms use; no API call, no extra permission."""
+    values: dict[str, float] = {
+        "RunSucceeded": float(summary.status in ("succeeded", "partial")),
+        "RunFailed": float(summary.status == "failed"),
+        "RunSkipped": float(summary.status == "skipped"),
+        "DurationSeconds": summary.duration_s or 0.0,
+        **{
+            f"Records{name.capitalize()}": float(count) for name, count in summary.counts.model_dump().items()
+        },
+    }
+    units = {"DurationSeconds": "Seconds"}
+    return {
+        "_aws": {
+            "Timestamp": int(datetime.now().timestamp() * 1000),
+            "CloudWatchMetrics": [{
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [["Resource"]],
+                "Metrics": [{"Name": name, "Unit": units.get(name, "Count")} for name in values],
+            }],
+        },
+        "Resource": summary.resource,
+        **values,
+    }  # fmt: skip

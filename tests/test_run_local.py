@@ -1,0 +1,87 @@
+"""`make run`'s program, started as a user would: it syncs at once, serves the API, and Ctrl-C stops
+everything it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except OSError:
+        return 0, {}
+
+
+def postgres_processes_of(data_dir: Path) -> list[str]:
+    result = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    return [line for line in result.stdout.splitlines() if "postgres" in line and str(data_dir) in line]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["embedded", "given"])
+def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: str, database: str) -> None:
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("STRATTERA_", "API_", "DATABASE_"))
+    }
+    env.update(PORT=str(port), STRATTERA_LOCAL_DIR=str(tmp_path / "local"))
+    if database == "given":
+        env["DATABASE_URL"] = database_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "devtools.run_local"],
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        token = tmp_path / "local" / "dev-token"
+        deadline = time.monotonic() + 120
+        status: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            if token.exists():
+                code, status = get(f"http://127.0.0.1:{port}/api/sync/status", token.read_text().strip())
+                resources = status.get("resources", {})
+                if code == 200 and all(r.get("last_success") for r in resources.values()) and resources:
+                    break
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"no successful sync through the API in time: {status}")
+        code, orders = get(f"http://127.0.0.1:{port}/api/orders?limit=1", token.read_text().strip())
+        assert code == 200 and orders["total"] > 0
+        assert get(f"http://127.0.0.1:{port}/api/orders")[0] == 401
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    assert process.returncode == 0, output
+    assert "next sync at" in output and "orders sync #" in output and "stopping" in output
+    with pytest.raises(ConnectionRefusedError):  # chalice local is gone: nothing listens any more
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert postgres_processes_of(tmp_path / "local") == []  # the embedded server was stopped too
