@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint typecheck unit bench bench-api clean
+.PHONY: test run lint typecheck unit bench bench-api package clean
 
 test: lint typecheck unit
 
@@ -32,5 +32,8 @@ bench: $(BIN)/.installed
 bench-api: $(BIN)/.installed
 	$(BIN)/python -m bench.api_bench
 
+package:  ## the CloudFormation stack for STAGE (default prod), linted; see README, Runbook
+	deploy/package.sh $(or $(STAGE),prod)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-deploy build .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ settings, its database connection and its HTTP pool. Tests build their own objec
 from __future__ import annotations
 
 import functools
+import json
 import time
 
 from chalicelib.config import ConnectParams, Settings, parse_token_list
@@ -89,8 +90,19 @@ def api_tokens(*, refresh: bool = False) -> dict[str, str]:
         if reread:
             _tokens_reread_at[0] = now
         raw = secret_store().get(config.api_tokens_secret_id, refresh=reread)
-        tokens.update(parse_token_list(token_from_secret(raw), variable="API_TOKENS_SECRET_ID"))
+        tokens.update(parse_api_tokens_secret(raw))
     return tokens
+
+
+def parse_api_tokens_secret(raw: str) -> dict[str, str]:
+    """`name:token,name:token`, or a JSON object {"name": "token"} (what the stack generates)."""
+    try:
+        named = json.loads(raw)
+    except ValueError:
+        named = None
+    if isinstance(named, dict):
+        raw = ",".join(f"{name}:{token}" for name, token in named.items() if isinstance(token, str))
+    return parse_token_list(raw, variable="API_TOKENS_SECRET_ID")
 
 
 @functools.cache

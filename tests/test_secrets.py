@@ -120,3 +120,12 @@ def test_api_tokens_come_from_their_secret_and_a_new_one_works_at_once(aws: dict
     assert identify("Bearer bob-token-0123456789abcdef") == ("bob", True)  # read again once, not in 5 min
     assert identify("Bearer mallory-token-0123456789abc") is None
     wiring.reset()
+
+
+def test_an_api_tokens_secret_may_be_a_json_object_of_names():
+    from chalicelib.wiring import parse_api_tokens_secret
+
+    assert parse_api_tokens_secret('{"dashboard": "dash-token-0123456789abcdef"}') == {
+        "dash-token-0123456789abcdef": "dashboard"
+    }
+    assert parse_api_tokens_secret("ops:ops-token-0123456789abcdef") == {"ops-token-0123456789abcdef": "ops"}
