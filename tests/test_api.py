@@ -524,3 +524,11 @@ def test_an_unreachable_database_is_a_503_in_the_contract_body(
         status, body = api.get("/api/orders")
         assert status == 503 and body["error"]["code"] == "database_unavailable"
         assert "nobody" not in json.dumps(body) and "Traceback" not in json.dumps(body)
+
+
+def test_a_method_a_route_lacks_is_a_405_in_the_contract_body(api: Api):
+    # found by tests/test_fuzz.py: Chalice answered with its own body
+    response = api.client.http.request("PUT", "/api/orders", headers=JSON, body=b"{}")
+    assert response.status_code == 405
+    assert json.loads(response.body)["error"]["code"] == "method_not_allowed"
+    assert response.headers["Allow"] == "GET, OPTIONS"
