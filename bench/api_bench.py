@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.sync_bench import _database, admin
+from bench.sync_bench import _database, admin, admin_database
 
 TOKEN = "bench-admin-token-0123456789"
 TZ = "Europe/Moscow"
@@ -122,15 +122,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    admin_url = (
-        args.database_url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    )
-    server = None
-    if not admin_url:
-        from devtools.postgres import start_any
-
-        server = start_any()
-        admin_url = server.admin_url
+    admin_url, server = admin_database(args.database_url)
     name = "strattera_api_bench"
     url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
     try:

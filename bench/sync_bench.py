@@ -207,6 +207,18 @@ CHILDREN = {"first": child_first, "resync": child_resync, "naive": child_naive, 
 # -- orchestrator ----------------------------------------------------------------------------------
 
 
+def admin_database(url: str | None) -> tuple[str, Any]:
+    """A superuser URL: the one given, BENCH_DATABASE_URL, TEST_DATABASE_URL, or a server started here
+    (returned too, to be stopped)."""
+    given = url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if given:
+        return given, None
+    from devtools.postgres import start_any
+
+    server = start_any()
+    return server.admin_url, server
+
+
 def admin(url: str, sql: str) -> None:
     db = _database(url)
     try:
@@ -332,15 +344,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    admin_url = (
-        args.database_url or os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    )
-    server = None
-    if not admin_url:
-        from devtools.postgres import start_any
-
-        server = start_any()
-        admin_url = server.admin_url
+    admin_url, server = admin_database(args.database_url)
     print(
         f"PostgreSQL: {admin_url.split('@')[-1]}; {os.cpu_count()} cores; median of {args.repeat}", flush=True
     )
