@@ -139,7 +139,13 @@ def start_initdb(data_dir: Path | None = None) -> PostgresServer:
 
 def start_pgserver(data_dir: Path | None = None) -> PostgresServer:
     """The embedded server of the `pgserver` package (its own binaries; works as root too)."""
-    import pgserver
+    try:
+        import pgserver
+    except ImportError:
+        raise RuntimeError(
+            "no PostgreSQL to start here: pgserver is not installed for this Python (it has no 3.13 build); "
+            "set TEST_DATABASE_URL (tests) or DATABASE_URL (make run) to a PostgreSQL you have"
+        ) from None
 
     temporary = data_dir is None
     path = Path(tempfile.mkdtemp(prefix="strattera-pgserver-")) if data_dir is None else data_dir

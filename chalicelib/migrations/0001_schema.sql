@@ -134,8 +134,9 @@ CREATE TABLE order_items (
 );
 
 CREATE INDEX order_items_order_id_idx ON order_items (order_id);
-CREATE INDEX order_items_product_id_idx ON order_items (product_id);
-CREATE INDEX order_items_normalized_name_idx ON order_items (normalized_name);
+CREATE INDEX order_items_normalized_name_idx ON order_items (normalized_name);  -- re-matching items
+-- No index on product_id: no read filters on it, and products are never deleted (the foreign key's
+-- ON DELETE would be its only user), while every item written would pay for it.
 
 -- The product an item's normalized name stands for: only names that exactly one product (not
 -- deleted upstream) carries; an ambiguous or unknown name matches nothing.
