@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from devtools.postgres import PostgresServer, start_pgserver
@@ -37,6 +37,15 @@ def dev_token() -> str:
     return path.read_text().strip()
 
 
+def shop_epoch() -> datetime:
+    """The fake shop's "now" at the first start, kept in the data folder: a restart regenerates the
+    same shop, so the first sync after it finds (almost) nothing changed, as with a real shop."""
+    path = STATE / "fake-shop-epoch"
+    if not path.exists():
+        path.write_text(datetime.now(UTC).isoformat())
+    return datetime.fromisoformat(path.read_text().strip())
+
+
 def start_database() -> tuple[str, PostgresServer | None]:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
@@ -56,7 +65,7 @@ def main() -> int:
 
         shop_token = secrets.token_urlsafe(16)
         fake_shop = FakeShop(
-            ShopData(orders=1500, products=80, seed=42), token=shop_token, drift_every_s=60
+            ShopData(orders=1500, products=80, seed=42, now=shop_epoch()), token=shop_token, drift_every_s=60
         ).start()
         env.update(STRATTERA_API_URL=fake_shop.url, STRATTERA_API_TOKEN=shop_token)
         say(f"fake shop at {fake_shop.url} (it changes a few records every minute)")
