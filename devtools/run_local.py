@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -101,16 +102,13 @@ def main() -> int:
     say(f"try: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/orders")
     say("Ctrl-C stops everything")
 
-    def shutdown(*_: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    try:
-        while not stop.is_set() and chalice.poll() is None:
-            stop.wait(0.5)
-    except KeyboardInterrupt:
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+    # Ctrl-C and SIGTERM only raise a flag. A KeyboardInterrupt, or a handler touching `stop`, can hit
+    # the main thread inside `stop.wait()` and leave the Event's lock held: the cleanup then hangs.
+    requested: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, frame: requested.append(number))
+    while not requested and chalice.poll() is None:
+        time.sleep(0.2)
     say("stopping")
     stop.set()
     chalice.terminate()
