@@ -79,6 +79,8 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
         assert get(f"http://127.0.0.1:{port}/api/orders")[0] == 401
     finally:
         process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)  # an impatient second Ctrl-C once hung the cleanup
         output = process.communicate(timeout=60)[0]
     assert process.returncode == 0, output
     assert "next sync at" in output and "orders sync #" in output and "stopping" in output
