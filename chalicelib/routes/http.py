@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -164,12 +164,17 @@ def parse_body(raw: bytes | None, headers: dict[str, str], model: type[BaseModel
         raise InvalidInputError("the body is not valid", details=validation_details(exc)) from None
 
 
+def _takes_list(annotation: Any) -> bool:
+    """Whether a field's type is (or may be) a list, e.g. `list[str] | None`."""
+    return get_origin(annotation) is list or any(_takes_list(arg) for arg in get_args(annotation))
+
+
 def parse_query(params: dict[str, list[str]] | None, model: type[BaseModel]) -> BaseModel:
     """The query string as `model`: repeatable parameters are lists where the model says list."""
     values: dict[str, Any] = {}
     for name, items in (params or {}).items():
         annotation = model.model_fields.get(name)
-        is_list = annotation is not None and "list" in str(annotation.annotation)
+        is_list = annotation is not None and _takes_list(annotation.annotation)
         values[name] = items if is_list else items[-1]
     try:
         return model.model_validate(values)

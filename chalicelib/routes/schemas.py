@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
 
 from chalicelib.shop_records import MAX_MONEY
+from chalicelib.stores.products import UPSTREAM_OF
 
 OrderStatus = Literal[
     "unpaid", "paid", "processing", "shipped", "delivered", "cancelled", "overdue", "refunded"
@@ -286,10 +287,9 @@ class Product(BaseModel):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Product:
-        upstream_of = {"price": "upstream_price", "stock_quantity": "upstream_stock_quantity"}
         upstream = {
             field: (f"{row[column]:.2f}" if isinstance(row[column], Decimal) else row[column])
-            for field, column in upstream_of.items()
+            for field, column in UPSTREAM_OF.items()
             if field in row["overridden"]
         }
         analytics = ProductAnalytics(**{name: row[name] for name in ProductAnalytics.model_fields})

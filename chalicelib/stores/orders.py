@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
+from chalicelib.stores import contains_pattern
 
 STAFF_FIELDS = {  # API field -> staff column
     "status": "staff_status",
@@ -69,13 +70,6 @@ ORDER BY order_id, position
 """
 
 
-def _like(q: str | None) -> str | None:
-    if not q:
-        return None
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filter_params(
     *, statuses: list[str] | None, date_from: date | None, date_to: date | None, q: str | None, tz: str
 ) -> dict[str, Any]:
@@ -84,7 +78,7 @@ def filter_params(
         "statuses": statuses or None,
         "date_from": date_from,
         "date_to": date_to,
-        "pattern": _like(q.strip() if q else None),
+        "pattern": contains_pattern(q),
         "q_id": q_id,
         "tz": tz,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
+from chalicelib.stores import contains_pattern
 
 # API field -> (table, staff column). Product fields live in `products`, analytics in `product_analytics`.
 STAFF_FIELDS = {
@@ -64,13 +65,6 @@ ORDER BY d.date
 """
 
 
-def _like(q: str | None) -> str | None:
-    if not q or not q.strip():
-        return None
-    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_products(
     conn: Connection,
     *,
@@ -82,7 +76,12 @@ def list_products(
     limit: int,
     offset: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    params = {"pattern": _like(q), "category": category, "hidden": hidden, "stock_status": stock_status}
+    params = {
+        "pattern": contains_pattern(q),
+        "category": category,
+        "hidden": hidden,
+        "stock_status": stock_status,
+    }
     total = conn.run(f"SELECT count(*) FROM product_view p WHERE {FILTERS}", **params)[0][0]
     sql = f"""
         SELECT {PRODUCT_COLUMNS} FROM product_view p WHERE {FILTERS}
