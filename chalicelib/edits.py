@@ -6,6 +6,7 @@ trends; a product's stock is today's stock level.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,25 @@ from chalicelib.db import Database
 from chalicelib.errors import NotFoundError
 from chalicelib.stores import analytics, orders, products, staff_edits
 
+log = logging.getLogger(__name__)
+
 ORDER_COLUMNS = {field: ("orders", column) for field, column in orders.STAFF_FIELDS.items()}
+
+
+def _log_edit(entity: str, entity_id: int, changes: dict[str, Any], by: str) -> None:
+    # Who changed which fields (the token's name, never the token); the values stay in staff_edits,
+    # since notes and phone numbers are personal data.
+    log.info(
+        f"staff edit of {entity} {entity_id} by {by}",
+        extra={
+            "event": "staff_edit",
+            "entity": entity,
+            "entity_id": entity_id,
+            "fields": sorted(changes),
+            "dropped": sorted(f for f, v in changes.items() if v is None),
+            "edited_by": by,
+        },
+    )
 
 
 def edit_order(
@@ -33,6 +52,7 @@ def edit_order(
                 analytics.recompute_analytics(conn, tz=tz)
         order = orders.get_order(conn, order_id)
     assert order is not None
+    _log_edit("order", order_id, changes, by)
     return order
 
 
@@ -54,4 +74,5 @@ def edit_product(
             analytics.record_stock_levels(conn, tz=str(zone.key), product_ids=[product_id])
         product = products.get_product(conn, product_id)
     assert product is not None
+    _log_edit("product", product_id, changes, by)
     return product

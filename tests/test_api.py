@@ -218,7 +218,9 @@ def test_order_status_override_round_trip(api: Api, db: Database, shop: FakeShop
     assert status == 200 and order["status"] == "cancelled" and order["overridden"] == []
 
 
-def test_partial_order_update_sets_staff_fields_and_records_who(api: Api, db: Database, shop_data: ShopData):
+def test_partial_order_update_sets_staff_fields_and_records_who(
+    api: Api, db: Database, shop_data: ShopData, caplog: pytest.LogCaptureFixture
+):
     ident = order_id(db, shop_data.orders[4]["id"])
     status, order = api.send(
         "PUT",
@@ -242,6 +244,11 @@ def test_partial_order_update_sets_staff_fields_and_records_who(api: Api, db: Da
         ["tracking_number", "tester", "RR123456789RU"],
     ]
 
+    logged = [r for r in caplog.records if getattr(r, "event", None) == "staff_edit"]
+    assert [(r.entity_id, r.edited_by, r.fields) for r in logged] == [  # type: ignore[attr-defined]
+        (ident, "tester", ["customer_phone", "notes", "tracking_number"])
+    ]
+    assert all("test-admin-token" not in r.getMessage() and "+7 900" not in r.getMessage() for r in logged)
     status, order = api.send("PUT", f"/api/orders/{ident}", {"notes": None})
     assert status == 200 and order["notes"] is None and "notes" not in order["overridden"]
 
