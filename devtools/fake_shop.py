@@ -27,6 +27,7 @@ FAULT_KINDS = (
     "retry_after",
     "slow",
     "truncate",
+    "cut_json",
     "not_json",
     "not_array",
     "hang",
@@ -41,8 +42,9 @@ class Fault:
 
     kinds: status (answer `status` with `body`), retry_after (429 with Retry-After: `seconds`), slow
     (wait `seconds`, then answer normally), truncate (promise the whole body, send half, close),
-    not_json, not_array (a JSON object instead of an array), hang (send headers and a little, then
-    nothing for `seconds`), huge (a `size` byte body that never parses), bad_utf8.
+    cut_json (a complete response whose JSON array breaks off halfway), not_json, not_array (a JSON
+    object instead of an array), hang (send headers and a little, then nothing for `seconds`), huge
+    (a `size` byte body that never parses), bad_utf8.
     """
 
     kind: str
@@ -226,6 +228,10 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
                 self.close_connection = True
+            elif kind == "cut_json":
+                self._log(200)
+                body = shop.body(resource)
+                self._send(200, body[: len(body) // 2])
             elif kind == "not_json":
                 self._log(200)
                 self._send(200, b"<html><body>502 Bad Gateway (nginx)</body></html>", "text/html")

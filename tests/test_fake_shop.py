@@ -127,6 +127,14 @@ def test_a_truncated_response_is_cut_short(shop: FakeShop) -> None:
         get(f"{shop.url}/orders", "t-123")
 
 
+def test_a_cut_json_response_is_complete_http_but_broken_json(shop: FakeShop) -> None:
+    shop.fail("cut_json")
+    status, _, body = get(f"{shop.url}/orders", "t-123")
+    assert status == 200 and body.startswith(b"[{")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+
+
 def test_a_slow_response_is_slow(shop: FakeShop) -> None:
     shop.fail("slow", seconds=0.5)
     started = time.monotonic()

@@ -407,6 +407,77 @@ def test_retries_never_wait_past_the_run_deadline(db: Database, shop: FakeShop):
     assert sleeps.calls == []
 
 
+# -- a listing merged in batches on the writer thread ----------------------------------------------
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Orders merged 7 at a time: the 300 orders of `shop_data` take 43 batches."""
+    monkeypatch.setattr("chalicelib.sync.orders.BATCH", 7)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_listing_merged_in_many_batches_is_written_whole_and_counted_once(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    _, first = synced(sync)
+    assert first.counts.created == len(shop_data.orders) == value(db, "SELECT count(*) FROM orders")
+    assert value(db, "SELECT count(*) FROM order_items") == sum(
+        len(o["order_items"]) for o in shop_data.orders
+    )
+
+    # Changes spread over many batches, one of them moving an order to another day.
+    moved = shop_data.move_statuses(20)
+    shop_data.set_order(shop_data.orders[200]["id"], created_at="01.02.2024 10:00:00")
+    shop_data.add_orders(9)
+    _, again = synced(sync)
+    assert (again.counts.created, again.counts.updated) == (
+        9,
+        len(set(moved) | {shop_data.orders[200]["id"]}),
+    )
+    assert stored_sales(db) == expected_sales(shop_data)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_listing_that_breaks_off_after_batches_were_merged_writes_nothing(
+    sync: SyncService, db: Database, shop: FakeShop
+):
+    shop.fail("cut_json", path="orders")
+    run = sync.run("orders", trigger="manual")
+    assert run.status == "failed" and "JSON is broken" in (run.error or "")
+    assert value(db, "SELECT count(*) FROM orders") == 0
+    assert value(db, "SELECT count(*) FROM order_items") == 0
+    assert value(db, "SELECT count(*) FROM order_daily_stats") == 0
+    assert sync.run("orders", trigger="manual").status == "succeeded"
+    assert value(db, "SELECT count(*) FROM orders") == len(shop.data.orders)
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_batch_the_database_rejects_fails_the_run_and_writes_nothing(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    before = rows(db, "SELECT external_id, updated_at FROM orders ORDER BY 1")
+    shop_data.move_statuses(30)
+    shop_data.add_orders(20)
+    # A real database error in a late batch: a trigger refusing one of the new orders.
+    refused = shop_data.orders[-1]["id"]
+    db.run("""CREATE FUNCTION refuse_order() RETURNS trigger LANGUAGE plpgsql
+              AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$""")
+    db.run(f"""CREATE TRIGGER refuse BEFORE INSERT ON orders FOR EACH ROW
+               WHEN (NEW.external_id = {int(refused)}) EXECUTE FUNCTION refuse_order()""")
+    try:
+        run = sync.run("orders", trigger="manual")
+    finally:
+        db.run("DROP TRIGGER refuse ON orders")
+        db.run("DROP FUNCTION refuse_order()")
+    assert run.status == "failed"
+    assert_nothing_written(db, before)
+    after = sync.run("orders", trigger="manual")
+    assert after.status == "succeeded" and after.counts.created == 20
+    assert stored_sales(db) == expected_sales(shop_data)
+
+
 # -- runs never overlap ----------------------------------------------------------------------------
 
 
@@ -468,13 +539,11 @@ def test_a_run_that_loses_its_database_connection_is_recovered_by_the_next(
 # -- analytics -------------------------------------------------------------------------------------
 
 
-def test_trends_count_sales_of_orders_that_are_not_cancelled_or_refunded(
-    sync: SyncService, db: Database, shop_data: ShopData
-):
-    synced(sync)
+def expected_sales(data: ShopData) -> dict[tuple[str, str], tuple[int, Decimal]]:
+    """(product name, shop-local day) -> (units, revenue), computed from the shop's records alone."""
     expected: dict[tuple[str, str], tuple[int, Decimal]] = {}
-    names = {normalize_name(p["name"]): p["name"] for p in shop_products(shop_data)}
-    for order in shop_data.orders:
+    names = {normalize_name(p["name"]): p["name"] for p in shop_products(data)}
+    for order in data.orders:
         if order["status"] in ("cancelled", "refunded"):
             continue
         day = order["created_at"][6:10] + "-" + order["created_at"][3:5] + "-" + order["created_at"][0:2]
@@ -482,7 +551,11 @@ def test_trends_count_sales_of_orders_that_are_not_cancelled_or_refunded(
             key = (names[normalize_name(item["name"])], day)
             qty, revenue = expected.get(key, (0, Decimal(0)))
             expected[key] = (qty + item["quantity"], revenue + Decimal(item["price"]) * item["quantity"])
-    actual = {
+    return expected
+
+
+def stored_sales(db: Database) -> dict[tuple[str, str], tuple[int, Decimal]]:
+    return {
         (r[0], r[1].isoformat()): (r[2], r[3])
         for r in rows(
             db,
@@ -490,7 +563,13 @@ def test_trends_count_sales_of_orders_that_are_not_cancelled_or_refunded(
                              JOIN products p ON p.id = t.product_id WHERE t.sales_qty > 0""",
         )
     }
-    assert actual == expected
+
+
+def test_trends_count_sales_of_orders_that_are_not_cancelled_or_refunded(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    synced(sync)
+    assert stored_sales(db) == expected_sales(shop_data)
 
 
 def test_a_cancelled_order_leaves_the_trends_and_a_staff_status_counts(

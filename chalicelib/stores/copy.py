@@ -33,15 +33,22 @@ def _field(value: Any) -> str:
         raise TypeError(f"cannot COPY a {type(value).__name__}") from None
 
 
-def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY `rows` into `table` (a constant name, never input); returns how many rows went."""
+def copy_payload(rows: Iterable[Sequence[Any]]) -> bytes:
+    """`rows` in COPY's text format (no database needed: a caller may build it on another thread)."""
     buffer = io.StringIO()
-    count = 0
     for row in rows:
         buffer.write("\t".join(map(_field, row)))
         buffer.write("\n")
-        count += 1
-    if count:
-        data = io.BytesIO(buffer.getvalue().encode("utf-8"))
-        conn.run(f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream=data)
-    return count
+    return buffer.getvalue().encode("utf-8")
+
+
+def copy_in(conn: Connection, table: str, columns: Sequence[str], payload: bytes) -> None:
+    """COPY a `copy_payload` into `table` (a constant name, never input)."""
+    if payload:
+        # One CopyData message: given a file, pg8000 sends and flushes it in 8 KiB pieces.
+        conn.run(f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream=[payload])
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY `rows` into `table` (a constant name, never input)."""
+    copy_in(conn, table, columns, copy_payload(rows))

@@ -1,7 +1,8 @@
 """What the sync writes: staged rows merged into `orders`/`order_items` and `products`, set-based.
 
-A run COPYs the records it found new or changed into temporary staging tables (a batch per round
-trip), then merges each table in one statement. The merge writes `upstream_*` columns only, never
+A run COPYs the records it found new or changed into temporary staging tables, a batch per round
+trip, and merges each batch into its table in one statement (orders on a writer thread while the
+next batch is validated, see `sync.writer`). The merge writes `upstream_*` columns only, never
 `staff_*`: that is how a staff edit survives every sync. A row whose digest did not change is not
 written (its `updated_at` stays).
 """
@@ -13,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.db import Connection
-from chalicelib.stores.copy import copy_rows
+from chalicelib.stores.copy import copy_in, copy_rows
 
 # -- orders ----------------------------------------------------------------------------------------
 
@@ -106,9 +107,17 @@ def create_order_stage(conn: Connection) -> None:
     conn.run(CREATE_ORDER_STAGE)
 
 
-def stage_orders(conn: Connection, orders: Sequence[Sequence[Any]], items: Sequence[Sequence[Any]]) -> None:
-    copy_rows(conn, "stage_orders", ORDER_COLUMNS, orders)
-    copy_rows(conn, "stage_order_items", ORDER_ITEM_COLUMNS, items)
+def merge_order_batch(conn: Connection, orders: bytes, items: bytes, *, tz: str) -> set[date]:
+    """Stage one batch of orders and their items (`copy_payload`s) and merge it; return the local
+    days the batch's orders had before (their sales must be recomputed too)."""
+    # No ANALYZE of the stage: the planner sizes a table from its pages, which is all these joins
+    # need, and analyzing every batch cost a first sync of 100,000 orders 0.8 s.
+    conn.run("TRUNCATE stage_orders, stage_order_items")
+    copy_in(conn, "stage_orders", ORDER_COLUMNS, orders)
+    copy_in(conn, "stage_order_items", ORDER_ITEM_COLUMNS, items)
+    days = {row[0] for row in conn.run(STAGED_ORDER_OLD_DAYS, tz=tz) or []}
+    conn.run(MERGE_ORDERS)
+    return days
 
 
 # Rows written in one run above which the planner's statistics are refreshed inside the run: a
@@ -116,14 +125,9 @@ def stage_orders(conn: Connection, orders: Sequence[Sequence[Any]], items: Seque
 ANALYZE_AFTER_ROWS = 10_000
 
 
-def merge_staged_orders(conn: Connection, *, tz: str, staged: int) -> set[date]:
-    """Merge the staged orders; return the local days whose sales may have changed."""
-    conn.run("ANALYZE stage_orders, stage_order_items")
-    days = {row[0] for row in conn.run(STAGED_ORDER_OLD_DAYS, tz=tz) or []}
-    conn.run(MERGE_ORDERS)
+def after_order_merges(conn: Connection, *, staged: int) -> None:
     if staged >= ANALYZE_AFTER_ROWS:
         conn.run("ANALYZE orders, order_items")
-    return days
 
 
 def mark_orders_deleted(conn: Connection, external_ids: Sequence[int], *, tz: str) -> tuple[int, set[date]]:

@@ -12,9 +12,11 @@ from chalicelib.db import Connection
 from chalicelib.names import normalize_name
 from chalicelib.shop_records import ShopOrder, validation_context
 from chalicelib.stores import analytics, sync_writes
+from chalicelib.stores.copy import copy_payload
 from chalicelib.sync.listing import Changes, Outcome, describe, iter_records
+from chalicelib.sync.writer import BatchWriter
 
-BATCH = 5_000  # orders per COPY round trip
+BATCH = 10_000  # orders per COPY and merge
 
 
 class OrdersSync:
@@ -35,28 +37,31 @@ class OrdersSync:
         orders: list[tuple[Any, ...]] = []
         items: list[tuple[Any, ...]] = []
 
-        for raw in iter_records(body):
-            admitted = changes.admit(raw)
-            if admitted is None:
-                continue
-            try:
-                order = ShopOrder.model_validate(raw, context=self._context)
-            except ValidationError as exc:
-                outcome.reject(raw, describe(exc))
-                continue
-            changes.accept(order.id)
-            orders.append(self._order_row(order, admitted[1]))
-            items.extend(
-                (order.id, position, item.name, normalize_name(item.name), item.quantity, item.price)
-                for position, item in enumerate(order.order_items, start=1)
-            )
-            days.add(order.created_at.astimezone(self._zone).date())
-            if len(orders) >= BATCH:
-                sync_writes.stage_orders(conn, orders, items)
-                orders, items = [], []
-        sync_writes.stage_orders(conn, orders, items)
-
-        days |= sync_writes.merge_staged_orders(conn, tz=self._tz, staged=changes.staged)
+        with BatchWriter() as writer:
+            for raw in iter_records(body):
+                admitted = changes.admit(raw)
+                if admitted is None:
+                    continue
+                try:
+                    order = ShopOrder.model_validate(raw, context=self._context)
+                except ValidationError as exc:
+                    outcome.reject(raw, describe(exc))
+                    continue
+                changes.accept(order.id)
+                orders.append(self._order_row(order, admitted[1]))
+                items.extend(
+                    (order.id, position, item.name, normalize_name(item.name), item.quantity, item.price)
+                    for position, item in enumerate(order.order_items, start=1)
+                )
+                days.add(order.created_at.astimezone(self._zone).date())
+                if len(orders) >= BATCH:
+                    self._submit(writer, conn, orders, items)
+                    orders, items = [], []
+            if orders:
+                self._submit(writer, conn, orders, items)
+        for old_days in writer.results:
+            days |= old_days
+        sync_writes.after_order_merges(conn, staged=changes.staged)
         outcome.counts["deleted"], deleted_days = sync_writes.mark_orders_deleted(
             conn, changes.vanished(), tz=self._tz
         )
@@ -64,6 +69,12 @@ class OrdersSync:
         analytics.refresh_days(conn, days, tz=self._tz)
         analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
+
+    def _submit(self, writer: BatchWriter, conn: Connection, orders: list[Any], items: list[Any]) -> None:
+        # Formatted here, merged on the writer's thread while the next batch is validated.
+        writer.submit(
+            sync_writes.merge_order_batch, conn, copy_payload(orders), copy_payload(items), tz=self._tz
+        )
 
     @staticmethod
     def _order_row(order: ShopOrder, record_digest: bytes) -> tuple[Any, ...]:
