@@ -453,19 +453,24 @@ def test_a_listing_that_breaks_off_after_batches_were_merged_writes_nothing(
 
 
 @pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("which", ["first", "last"])
 def test_a_batch_the_database_rejects_fails_the_run_and_writes_nothing(
-    sync: SyncService, db: Database, shop_data: ShopData
+    sync: SyncService, db: Database, shop_data: ShopData, which: str
 ):
     synced(sync)
     before = rows(db, "SELECT external_id, updated_at FROM orders ORDER BY 1")
-    shop_data.move_statuses(30)
+    moved = set(shop_data.move_statuses(30))
     shop_data.add_orders(20)
-    # A real database error in a late batch: a trigger refusing one of the new orders.
-    refused = shop_data.orders[-1]["id"]
+    # A real database error in the first batch (raised while later batches are still being submitted)
+    # or the last (raised when the writer is drained): a trigger refusing one changed order.
+    changed = [o["id"] for o in shop_data.orders if o["id"] in moved] + [
+        o["id"] for o in shop_data.orders[-20:]
+    ]
+    refused = int(changed[0] if which == "first" else changed[-1])
     db.run("""CREATE FUNCTION refuse_order() RETURNS trigger LANGUAGE plpgsql
               AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$""")
     db.run(f"""CREATE TRIGGER refuse BEFORE INSERT ON orders FOR EACH ROW
-               WHEN (NEW.external_id = {int(refused)}) EXECUTE FUNCTION refuse_order()""")
+               WHEN (NEW.external_id = {refused}) EXECUTE FUNCTION refuse_order()""")
     try:
         run = sync.run("orders", trigger="manual")
     finally:
@@ -474,7 +479,7 @@ def test_a_batch_the_database_rejects_fails_the_run_and_writes_nothing(
     assert run.status == "failed"
     assert_nothing_written(db, before)
     after = sync.run("orders", trigger="manual")
-    assert after.status == "succeeded" and after.counts.created == 20
+    assert after.status == "succeeded" and (after.counts.created, after.counts.updated) == (20, len(moved))
     assert stored_sales(db) == expected_sales(shop_data)
 
 
