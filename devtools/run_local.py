@@ -109,6 +109,11 @@ def main() -> int:
         signal.signal(signum, lambda number, frame: requested.append(number))
     while not requested and chalice.poll() is None:
         time.sleep(0.2)
+    # From here on a Ctrl-C is ignored, not merely noted: at interpreter exit Python resets a handler
+    # of its own to the default, and an impatient second Ctrl-C landing then killed the process after
+    # a clean stop (exit status -2). The cleanup below takes seconds at most.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     say("stopping")
     stop.set()
     chalice.terminate()
