@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib.config import Settings
-from chalicelib.errors import ConfigError
+from chalicelib.config import ConnectParams, Settings
+from chalicelib.db import Database
+from chalicelib.errors import ConfigError, DatabaseUnavailableError
 from chalicelib.secrets import SecretStore
 from chalicelib.wiring import database_params, shop_token
 
@@ -89,6 +94,76 @@ def test_a_secret_that_is_not_in_rds_format_is_a_clear_error(aws: dict[str, Any]
     settings = Settings.from_env({"DATABASE_SECRET_ID": "strattera/db"})
     with pytest.raises(ConfigError, match="DATABASE_SECRET_ID"):
         database_params(settings, SecretStore())
+
+
+# -- a rotated database password ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def password_checking_postgres() -> Iterator[tuple[Any, str]]:
+    """An embedded server of its own that checks passwords (the shared test server may trust every
+    login, as this machine's does), with a role `app`; yields the server and its Unix socket."""
+    pgserver = pytest.importorskip("pgserver", reason="the embedded server has no build for this Python")
+    data = tempfile.mkdtemp(prefix="strattera-passwords-")
+    server = pgserver.get_server(data, cleanup_mode="delete")
+    with open(f"{data}/pg_hba.conf", "w") as hba:
+        hba.write("local all postgres trust\nlocal all all scram-sha-256\n")
+    server.psql("SELECT pg_reload_conf();")
+    server.psql("CREATE ROLE app LOGIN PASSWORD 'first-password';")
+    socket_dir = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+    yield server, f"{socket_dir}/.s.PGSQL.5432"
+    server.cleanup()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def rds_secret(password: str) -> str:
+    return json.dumps(
+        {"username": "app", "password": password, "host": "db.internal", "port": 5432, "dbname": "postgres"}
+    )
+
+
+def database_from_secret(store: SecretStore, socket: str, asked: list[bool]) -> Database:
+    """The wiring's parameters from the secret, pointed at the test server's socket."""
+    settings = Settings.from_env({"DATABASE_SECRET_ID": "strattera/db", "DATABASE_SSLMODE": "disable"})
+
+    def params(refresh: bool) -> ConnectParams:
+        asked.append(refresh)
+        return dataclasses.replace(database_params(settings, store, refresh), unix_sock=socket)
+
+    return Database(params)
+
+
+def test_a_rotated_database_password_is_read_again_after_a_failed_login(
+    aws: dict[str, Any], password_checking_postgres: tuple[Any, str]
+):
+    server, socket = password_checking_postgres
+    aws["secretsmanager"].create_secret(Name="strattera/db", SecretString=rds_secret("first-password"))
+    store = SecretStore(max_age_s=300)  # one store per process, as in the wiring
+    asked: list[bool] = []
+    assert database_from_secret(store, socket, asked).run("SELECT current_user") == [["app"]]
+    assert asked == [False]
+
+    # Rotation as Secrets Manager's rotation function does it: the database's password, then the secret.
+    server.psql("ALTER ROLE app PASSWORD 'second-password';")
+    aws["secretsmanager"].put_secret_value(
+        SecretId="strattera/db", SecretString=rds_secret("second-password")
+    )
+    asked.clear()
+    # A new connection (say, a new Lambda container sharing nothing but the cached secret's age).
+    assert database_from_secret(store, socket, asked).run("SELECT current_user") == [["app"]]
+    assert asked == [False, True]  # the cached password failed once; the secret was read again
+
+
+def test_a_database_password_that_stays_wrong_is_a_clear_error_without_it(
+    aws: dict[str, Any], password_checking_postgres: tuple[Any, str]
+):
+    _, socket = password_checking_postgres
+    aws["secretsmanager"].create_secret(Name="strattera/db", SecretString=rds_secret("never-the-password"))
+    asked: list[bool] = []
+    with pytest.raises(DatabaseUnavailableError) as info:
+        database_from_secret(SecretStore(), socket, asked).run("SELECT 1")
+    assert info.value.message == "cannot connect to the database (login failed)"
+    assert asked == [False, True]  # read again once, not in a loop
 
 
 @pytest.mark.parametrize("stored", ["raw-shop-token-1234", '{"token": "raw-shop-token-1234"}'])
