@@ -541,6 +541,59 @@ def test_a_run_that_loses_its_database_connection_is_recovered_by_the_next(
     assert value(db, "SELECT count(*) FROM sync_runs WHERE status = 'running'") == 0
 
 
+@pytest.mark.usefixtures("small_batches")
+def test_a_connection_killed_while_the_writer_merges_is_recovered_by_the_next_run(
+    sync: SyncService, db: Database, shop_data: ShopData, database_url: str
+):
+    from tests.conftest import database_for
+
+    synced(sync)
+    shop_data.move_statuses(30)
+    shop_data.add_orders(20)
+    # Hold the writer inside a merge: a trigger that sleeps on one of the new orders.
+    slow = int(shop_data.orders[-10]["id"])
+    db.run("""CREATE FUNCTION slow_order() RETURNS trigger LANGUAGE plpgsql
+              AS $$ BEGIN PERFORM pg_sleep(5); RETURN NEW; END $$""")
+    db.run(f"""CREATE TRIGGER slow BEFORE INSERT ON orders FOR EACH ROW
+               WHEN (NEW.external_id = {slow}) EXECUTE FUNCTION slow_order()""")
+    errors: list[BaseException] = []
+
+    def interrupted_run() -> None:
+        try:
+            sync.run("orders", trigger="schedule")
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=interrupted_run)
+    worker.start()
+    killer = database_for(database_url)
+    try:
+        killed: list[list[Any]] = []
+        for _ in range(100):
+            killed = killer.run("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                   WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO orders%'""")
+            if killed:
+                break
+            time.sleep(0.05)
+    finally:
+        killer.close()
+        worker.join(60)
+        db.run("DROP TRIGGER slow ON orders")
+        db.run("DROP FUNCTION slow_order()")
+    assert not worker.is_alive(), "the run hung after losing its connection"
+    assert killed == [[True]]
+    assert len(errors) == 1 and isinstance(errors[0], DatabaseUnavailableError)
+
+    run = sync.run("orders", trigger="schedule")
+    assert run.status == "succeeded" and run.counts.created == 20
+    assert value(db, "SELECT count(*) FROM orders") == len(shop_data.orders)
+    assert value(db, "SELECT count(*) FROM order_items") == sum(
+        len(o["order_items"]) for o in shop_data.orders
+    )
+    assert value(db, "SELECT count(DISTINCT external_id) = count(*) FROM orders")
+    assert stored_sales(db) == expected_sales(shop_data)
+
+
 # -- analytics -------------------------------------------------------------------------------------
 
 
