@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import socket
 import threading
 
 import pytest
 
+from chalicelib.config import parse_database_url
 from chalicelib.db import Database
 from chalicelib.errors import DatabaseUnavailableError
 from tests.conftest import database_for
@@ -63,6 +65,19 @@ def test_an_unreachable_server_is_database_unavailable() -> None:
     db = database_for("postgresql://nobody@127.0.0.1:1/none", connect_timeout_s=2)
     with pytest.raises(DatabaseUnavailableError):
         db.run("SELECT 1")
+
+
+def test_tcp_connections_turn_nagle_off_and_keepalive_on(database_url: str) -> None:
+    """As libpq does. With Nagle on, each COPY waited about 40 ms for the server's delayed ACK (a first
+    sync of 300 orders in batches of 7 took 4 s instead of 0.2 s); keepalive finds dead peers."""
+    if parse_database_url(database_url).unix_sock:
+        pytest.skip("the test server is reached over a Unix socket here")
+    db = database_for(database_url)
+    with db.connection() as conn:
+        sock = conn._usock  # pg8000's socket: the options show nowhere else
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    db.close()
 
 
 def test_threads_each_get_a_working_connection(db: Database) -> None:
