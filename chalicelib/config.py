@@ -11,7 +11,7 @@ import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from chalicelib.errors import ConfigError
 
 DEFAULT_SHOP_URL = "https://strattera.tgapp.online/api/v1"
-SSL_MODES = ("disable", "require", "verify-ca", "verify-full")
+# libpq's modes. `prefer` (libpq's default, and ours for DATABASE_URL) tries TLS without verifying who
+# answers and falls back to plaintext; `allow` is left out.
+SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
 
 # Placeholders that people paste from examples; refusing them beats running with a guessable token.
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "token", "password", "xxx", "todo"}
@@ -36,11 +38,15 @@ class ConnectParams:
     port: int
     database: str
     unix_sock: str | None = None
-    sslmode: str = "disable"
+    sslmode: str = "prefer"
     sslrootcert: str | None = None
 
-    def ssl_context(self) -> ssl.SSLContext | None:
+    def ssl_context(self) -> ssl.SSLContext | Literal[False] | None:
+        """What pg8000's `ssl_context` takes: False for no TLS, None for `prefer` (pg8000 tries TLS
+        unverified and falls back), else the context TLS must succeed with."""
         if self.sslmode == "disable" or self.unix_sock:
+            return False  # a Unix socket never speaks TLS: no need to ask the server first
+        if self.sslmode == "prefer":
             return None
         context = ssl.create_default_context(cafile=self.sslrootcert or _default_ca_bundle())
         if self.sslmode == "require":
@@ -71,7 +77,7 @@ def parse_database_url(url: str) -> ConnectParams:
     unknown = set(query) - {"host", "sslmode", "sslrootcert", "port", "application_name"}
     if unknown:
         raise ValueError(f"unsupported query parameter(s): {', '.join(sorted(unknown))}")
-    sslmode = query.get("sslmode", "disable")
+    sslmode = query.get("sslmode", "prefer")
     if sslmode not in SSL_MODES:
         raise ValueError(f"sslmode must be one of {', '.join(SSL_MODES)}")
     try:

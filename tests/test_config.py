@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -83,9 +84,13 @@ def test_database_url_forms() -> None:
     tls = parse_database_url("postgresql://u:p%40ss@rds.example.com/shop?sslmode=verify-full")
     assert tls.password == "p@ss" and tls.sslmode == "verify-full"
     context = tls.ssl_context()
-    assert context is not None and context.check_hostname
+    assert isinstance(context, ssl.SSLContext) and context.check_hostname
     require = parse_database_url("postgresql://u@h/db?sslmode=require").ssl_context()
-    assert require is not None and not require.check_hostname
+    assert isinstance(require, ssl.SSLContext) and not require.check_hostname
+    # libpq's default: try TLS, unverified, fall back to plaintext (pg8000's None); disable means no TLS.
+    assert parse_database_url("postgresql://u@h/db").ssl_context() is None
+    assert parse_database_url("postgresql://u@h/db?sslmode=disable").ssl_context() is False
+    assert socket.ssl_context() is False  # a Unix socket never speaks TLS
 
 
 def test_the_cli_fails_with_one_line_naming_the_variable() -> None:
