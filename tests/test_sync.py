@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -346,6 +348,42 @@ def assert_nothing_written(db: Database, before: list[list[Any]]) -> None:
     assert rows(db, "SELECT external_id, updated_at FROM orders ORDER BY 1") == before
 
 
+def assert_stored_once(db: Database, data: ShopData) -> None:
+    """Every order and item of the shop's listing is in the database, none twice."""
+    assert value(db, "SELECT count(*) FROM orders") == len(data.orders)
+    assert value(db, "SELECT count(*) FROM order_items") == sum(len(o["order_items"]) for o in data.orders)
+    assert value(db, "SELECT count(DISTINCT external_id) = count(*) FROM orders")
+
+
+@contextmanager
+def trigger_on_order(db: Database, external_id: int, body: str) -> Iterator[None]:
+    """A real database behaviour for inserting (or upserting) one order: `body` runs in a BEFORE
+    INSERT trigger on it, e.g. to raise or to sleep. Dropped on leaving."""
+    db.run(f"CREATE FUNCTION test_order_hook() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} END $$")
+    db.run(f"""CREATE TRIGGER test_order_hook BEFORE INSERT ON orders FOR EACH ROW
+               WHEN (NEW.external_id = {int(external_id)}) EXECUTE FUNCTION test_order_hook()""")
+    try:
+        yield
+    finally:
+        db.run("DROP TRIGGER test_order_hook ON orders")
+        db.run("DROP FUNCTION test_order_hook()")
+
+
+def run_in_background(sync: SyncService) -> tuple[threading.Thread, list[BaseException]]:
+    """An orders run on a thread of its own; what it raises lands in the list."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            sync.run("orders", trigger="schedule")
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    return worker, errors
+
+
 @pytest.mark.parametrize(
     ("fault", "options", "message"),
     [
@@ -466,16 +504,9 @@ def test_a_batch_the_database_rejects_fails_the_run_and_writes_nothing(
     changed = [o["id"] for o in shop_data.orders if o["id"] in moved] + [
         o["id"] for o in shop_data.orders[-20:]
     ]
-    refused = int(changed[0] if which == "first" else changed[-1])
-    db.run("""CREATE FUNCTION refuse_order() RETURNS trigger LANGUAGE plpgsql
-              AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$""")
-    db.run(f"""CREATE TRIGGER refuse BEFORE INSERT ON orders FOR EACH ROW
-               WHEN (NEW.external_id = {refused}) EXECUTE FUNCTION refuse_order()""")
-    try:
+    refused = changed[0] if which == "first" else changed[-1]
+    with trigger_on_order(db, refused, "RAISE EXCEPTION 'refused by the test';"):
         run = sync.run("orders", trigger="manual")
-    finally:
-        db.run("DROP TRIGGER refuse ON orders")
-        db.run("DROP FUNCTION refuse_order()")
     assert run.status == "failed"
     assert_nothing_written(db, before)
     after = sync.run("orders", trigger="manual")
@@ -509,16 +540,7 @@ def test_a_run_that_loses_its_database_connection_is_recovered_by_the_next(
     shop.data.add_orders(7)
     shop.data.move_statuses(5)
     shop.fail("slow", seconds=1.0, path="orders")
-    errors: list[BaseException] = []
-
-    def interrupted_run() -> None:
-        try:
-            sync.run("orders", trigger="schedule")
-        except BaseException as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=interrupted_run)
-    worker.start()
+    worker, errors = run_in_background(sync)
     time.sleep(0.4)
     from tests.conftest import database_for
 
@@ -532,11 +554,7 @@ def test_a_run_that_loses_its_database_connection_is_recovered_by_the_next(
 
     run = sync.run("orders", trigger="schedule")
     assert run.status == "succeeded"
-    assert value(db, "SELECT count(*) FROM orders") == len(shop.data.orders)
-    assert value(db, "SELECT count(*) FROM order_items") == sum(
-        len(o["order_items"]) for o in shop.data.orders
-    )
-    assert value(db, "SELECT count(DISTINCT external_id) = count(*) FROM orders")
+    assert_stored_once(db, shop.data)
     # The interrupted run is not left "running" forever.
     assert value(db, "SELECT count(*) FROM sync_runs WHERE status = 'running'") == 0
 
@@ -551,46 +569,27 @@ def test_a_connection_killed_while_the_writer_merges_is_recovered_by_the_next_ru
     shop_data.move_statuses(30)
     shop_data.add_orders(20)
     # Hold the writer inside a merge: a trigger that sleeps on one of the new orders.
-    slow = int(shop_data.orders[-10]["id"])
-    db.run("""CREATE FUNCTION slow_order() RETURNS trigger LANGUAGE plpgsql
-              AS $$ BEGIN PERFORM pg_sleep(5); RETURN NEW; END $$""")
-    db.run(f"""CREATE TRIGGER slow BEFORE INSERT ON orders FOR EACH ROW
-               WHEN (NEW.external_id = {slow}) EXECUTE FUNCTION slow_order()""")
-    errors: list[BaseException] = []
-
-    def interrupted_run() -> None:
+    with trigger_on_order(db, shop_data.orders[-10]["id"], "PERFORM pg_sleep(5); RETURN NEW;"):
+        worker, errors = run_in_background(sync)
+        killer = database_for(database_url)
         try:
-            sync.run("orders", trigger="schedule")
-        except BaseException as exc:
-            errors.append(exc)
-
-    worker = threading.Thread(target=interrupted_run)
-    worker.start()
-    killer = database_for(database_url)
-    try:
-        killed: list[list[Any]] = []
-        for _ in range(100):
-            killed = killer.run("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                                   WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO orders%'""")
-            if killed:
-                break
-            time.sleep(0.05)
-    finally:
-        killer.close()
-        worker.join(60)
-        db.run("DROP TRIGGER slow ON orders")
-        db.run("DROP FUNCTION slow_order()")
+            killed: list[list[Any]] = []
+            for _ in range(100):
+                killed = killer.run("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                       WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO orders%'""")
+                if killed:
+                    break
+                time.sleep(0.05)
+        finally:
+            killer.close()
+            worker.join(60)
     assert not worker.is_alive(), "the run hung after losing its connection"
     assert killed == [[True]]
     assert len(errors) == 1 and isinstance(errors[0], DatabaseUnavailableError)
 
     run = sync.run("orders", trigger="schedule")
     assert run.status == "succeeded" and run.counts.created == 20
-    assert value(db, "SELECT count(*) FROM orders") == len(shop_data.orders)
-    assert value(db, "SELECT count(*) FROM order_items") == sum(
-        len(o["order_items"]) for o in shop_data.orders
-    )
-    assert value(db, "SELECT count(DISTINCT external_id) = count(*) FROM orders")
+    assert_stored_once(db, shop_data)
     assert stored_sales(db) == expected_sales(shop_data)
 
 
