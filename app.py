@@ -15,9 +15,11 @@ from chalicelib import wiring
 from chalicelib.errors import ConfigError
 from chalicelib.migrate import migrate_and_prepare
 from chalicelib.routes.auth import auth_routes
+from chalicelib.routes.console import console_routes
 from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
 from chalicelib.routes.http import method_fallbacks
+from chalicelib.routes.me import me_routes
 from chalicelib.routes.openapi import openapi_routes
 from chalicelib.routes.orders import order_routes
 from chalicelib.routes.products import product_routes
@@ -44,11 +46,13 @@ app.register_middleware(add_response_headers, "http")
 for blueprint in (
     auth_routes,
     health_routes,
+    me_routes,
     order_routes,
     product_routes,
     sync_routes,
     openapi_routes,
     fallback_routes,
+    console_routes,
 ):
     app.register_blueprint(blueprint)
 app.register_blueprint(method_fallbacks())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from devtools.fake_shop import FakeShop
 from devtools.postgres import PostgresServer, server_from_env_or_start
+from devtools.served_app import ServedApp, serve_app
 from devtools.shop_data import ShopData
 
 DATA_TABLES = (
@@ -178,3 +180,33 @@ def app_env(
     wiring.reset()
     yield
     wiring.reset()
+
+
+# -- the app served over HTTP, as people run it ------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def served_app(postgres: PostgresServer) -> Iterator[ServedApp]:
+    """`chalice local` on a database of its own, synced once from a fake shop that keeps running."""
+    name, url = _create_database(postgres, "strattera_served")
+    database = database_for(url)
+    migrate(database)
+    database.close()
+    data = ShopData(orders=300, products=40, seed=11)
+    try:
+        with (
+            FakeShop(data, token=SHOP_TOKEN) as running,
+            serve_app(
+                database_url=url,
+                shop_url=running.url,
+                shop_token=SHOP_TOKEN,
+                log=ARTIFACTS / "chalice-local.log",
+            ) as served,
+        ):
+            status, body = served.call("POST", "api/sync-all")
+            assert status == 200, body
+            yield served
+    finally:
+        _drop_database(postgres, name)

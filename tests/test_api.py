@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -454,6 +455,26 @@ def test_a_read_only_token_reads_but_may_not_write(api: Api, db: Database, shop_
     assert api.send("POST", "/api/sync-all", headers=VIEWER)[0] == 403
 
 
+def test_me_names_the_token_its_access_and_the_shop_zone(api: Api):
+    assert api.ok("/api/me") == {"name": "tester", "access": "full", "shop_timezone": "Europe/Moscow"}
+    assert api.get("/api/me", headers=VIEWER) == (
+        200,
+        {"name": "viewer", "access": "read", "shop_timezone": "Europe/Moscow"},
+    )
+    assert api.get("/api/me", headers={"Authorization": "Bearer not-a-token"})[0] == 401
+
+
+def test_categories_count_the_products_that_carry_each(api: Api, shop_data: ShopData):
+    categories = api.ok("/api/products/categories")
+    names = [c["name"] for c in categories]
+    assert names == sorted(names, key=str.lower) and "СДВГ" in names
+    for category in categories:
+        status, page = api.get(f"/api/products?category={quote(category['name'])}&limit=1")
+        assert status == 200 and page["total"] == category["products"] > 0
+    products = api.ok("/api/products?limit=1")["total"]
+    assert sum(c["products"] for c in categories) <= products
+
+
 def test_an_unknown_route_is_a_404_in_the_contract_body(api: Api):
     status, body = api.get("/api/customers")
     assert status == 404 and body["error"]["code"] == "not_found"
@@ -468,7 +489,8 @@ def test_the_openapi_description_covers_every_route_in_the_app(api: Api):
         (path, method)
         for path, methods in app.routes.items()
         for method in methods
-        if path != "/api/{proxy+}"
+        if path.startswith("/api/")  # the console's page and files are not JSON API
+        and path != "/api/{proxy+}"
         and method != "OPTIONS"  # preflights are CORS, not API
         and app.routes[path][method].view_name not in ("method_not_allowed",)
     }

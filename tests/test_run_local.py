@@ -84,6 +84,7 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
         output = process.communicate(timeout=60)[0]
     assert process.returncode == 0, output
     assert "next sync at" in output and "orders sync #" in output and "stopping" in output
+    assert f"console at http://127.0.0.1:{port}/ " in output
     with pytest.raises(ConnectionRefusedError):  # chalice local is gone: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert postgres_processes_of(tmp_path / "local") == []  # the embedded server was stopped too

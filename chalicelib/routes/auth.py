@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Any
+from typing import Any, Literal
 
 from chalice import AuthResponse, AuthRoute, Blueprint
 from chalice.app import AuthRequest
@@ -67,7 +67,15 @@ def bearer_tokens(request: AuthRequest) -> AuthResponse:
     return AuthResponse(routes=routes, principal_id=name, context={"access": "full" if may_write else "read"})
 
 
+def _authorizer_context(request: Any) -> dict[str, Any]:
+    return dict((request.context or {}).get("authorizer") or {})
+
+
 def caller(request: Any) -> str:
     """The name of the token that made `request` (for edits and logs)."""
-    context = (request.context or {}).get("authorizer") or {}
-    return str(context.get("principalId") or "unknown")
+    return str(_authorizer_context(request).get("principalId") or "unknown")
+
+
+def access_of(request: Any) -> Literal["full", "read"]:
+    """`full` or `read`, as the authorizer decided for `request`'s token."""
+    return "full" if _authorizer_context(request).get("access") == "full" else "read"

@@ -12,6 +12,7 @@ from chalicelib.routes.auth import caller
 from chalicelib.routes.http import api_route, parse_id
 from chalicelib.routes.schemas import (
     AnalyticsUpdate,
+    CategoryCount,
     CostUpdate,
     Page,
     PriceUpdate,
@@ -51,6 +52,18 @@ def list_products(request: Any, query: ProductListQuery) -> Page[Product]:
     return Page[Product](
         items=[Product.from_row(r) for r in rows], total=total, limit=query.limit, offset=query.offset
     )
+
+
+@api_route(
+    product_routes,
+    "/api/products/categories",
+    summary="Categories with their number of products",
+    response=list[CategoryCount],
+)
+def list_categories(request: Any) -> list[CategoryCount]:
+    with wiring.database().transaction() as conn:
+        rows = store.categories(conn)
+    return [CategoryCount(**row) for row in rows]
 
 
 @api_route(

@@ -304,6 +304,17 @@ class TrendPoint(BaseModel):
     stock_level: int | None
 
 
+class CategoryCount(BaseModel):
+    name: str
+    products: int
+
+
+class Me(BaseModel):
+    name: str = Field(description="the token's name, as edits record it")
+    access: Literal["full", "read"] = Field(description="`read`: every write answers 403")
+    shop_timezone: str = Field(description="the zone of the shop's days, e.g. Europe/Moscow")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unreachable"]

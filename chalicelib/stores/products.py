@@ -98,3 +98,17 @@ def get_product(conn: Connection, product_id: int) -> dict[str, Any] | None:
 
 def trends(conn: Connection, product_id: int, *, days: int, tz: str) -> list[dict[str, Any]]:
     return rows_as_dicts(conn, conn.run(TRENDS, id=product_id, days=days, tz=tz))
+
+
+CATEGORIES = """
+SELECT category AS name, count(*) AS products
+FROM products
+WHERE category IS NOT NULL
+GROUP BY category
+ORDER BY lower(category), category
+"""
+
+
+def categories(conn: Connection) -> list[dict[str, Any]]:
+    """Each category with the number of products that carry it (for a filter)."""
+    return rows_as_dicts(conn, conn.run(CATEGORIES))

@@ -1,0 +1,83 @@
+// The JSON API, as any client calls it: `Authorization: Bearer <token>`, JSON in and out.
+// The token lives in sessionStorage only (gone when the tab closes; never a URL, cookie or localStorage).
+import { t } from './i18n.js';
+
+const TOKEN_KEY = 'strattera.token';
+
+// The page is served at the app's root: `/` locally, `/<stage>/` behind API Gateway.
+// Its routes live under `api/` next to it.
+const API_BASE = new URL('api/', document.baseURI);
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = [], body = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.body = body;
+  }
+
+  // The message for a field named in `details` (e.g. "price"), if the API named one.
+  fieldMessage(field) {
+    const found = this.details.find((d) => d && (d.field === field || String(d.field).endsWith(`.${field}`)));
+    return found ? found.message : null;
+  }
+}
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+let onUnauthorized = () => {};
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
+export async function api(path, { method = 'GET', body, bearer } = {}) {
+  const headers = { Authorization: `Bearer ${bearer ?? token.get() ?? ''}`, Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(new URL(path, API_BASE), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', t('error.network'));
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (response.ok) return data;
+  const error = data && data.error;
+  const failure = new ApiError(
+    response.status,
+    error ? error.code : `http_${response.status}`,
+    (error && error.message) || (data && data.message) || `${response.status} ${response.statusText}`,
+    (error && error.details) || [],
+    data,
+  );
+  if (response.status === 401 && bearer === undefined) onUnauthorized(failure);
+  throw failure;
+}
+
+// A query string from an object, leaving out empty values; arrays repeat the parameter.
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null && item !== '') search.append(name, String(item));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,70 @@
+// Money, numbers and times the shop's way: ru-RU, in the shop's time zone (from GET /api/me).
+import { t } from './i18n.js';
+
+let zone = 'Europe/Moscow';
+
+export function setZone(name) {
+  zone = name;
+}
+
+export function shopZone() {
+  return zone;
+}
+
+const GROUP = '\u00a0';
+
+// "4250.00" -> "4 250,00 ₽". Money arrives as a string and is formatted as one: never through a float.
+export function money(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const text = String(value);
+  const negative = text.startsWith('-');
+  const [whole, fraction = ''] = text.replace('-', '').split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, GROUP);
+  return `${negative ? '−' : ''}${grouped},${fraction.padEnd(2, '0').slice(0, 2)}${GROUP}₽`;
+}
+
+export function number(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  return new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 3 }).format(Number(value));
+}
+
+// An ISO time with offset -> "05.06.2025, 21:31" in the shop's zone.
+export function dateTime(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat('ru-RU', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(
+    new Date(iso),
+  );
+}
+
+export function dateTimeLong(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat('ru-RU', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' }).format(
+    new Date(iso),
+  );
+}
+
+// A shop-local day "2025-06-05" -> "05.06.2025" (no zone arithmetic: it already is a shop day).
+export function day(isoDay) {
+  if (!isoDay) return '—';
+  const [y, m, d] = isoDay.split('-');
+  return `${d}.${m}.${y}`;
+}
+
+// Today in the shop's zone, as "YYYY-MM-DD".
+export function shopToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(),
+  );
+}
+
+export function addDays(isoDay, days) {
+  const [y, m, d] = isoDay.split('-').map(Number);
+  const moved = new Date(Date.UTC(y, m - 1, d + days));
+  return moved.toISOString().slice(0, 10);
+}
+
+export function seconds(startIso, endIso) {
+  if (!startIso || !endIso) return '—';
+  const s = (new Date(endIso) - new Date(startIso)) / 1000;
+  return `${new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 2 }).format(s)}\u00a0${t('unit.seconds')}`;
+}

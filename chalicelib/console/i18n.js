@@ -1,0 +1,25 @@
+// Every string the console shows lives in i18n/<lang>.js; Russian is the staff's language and the default.
+import ru from './i18n/ru.js';
+import en from './i18n/en.js';
+
+export const LANGUAGES = { ru, en };
+const LANG_KEY = 'strattera.lang';
+let current = LANGUAGES[localStorage.getItem(LANG_KEY)] ? localStorage.getItem(LANG_KEY) : 'ru';
+document.documentElement.lang = current;
+
+export function language() {
+  return current;
+}
+
+export function setLanguage(lang) {
+  if (!LANGUAGES[lang]) return;
+  current = lang;
+  localStorage.setItem(LANG_KEY, lang);
+  document.documentElement.lang = lang;
+}
+
+// t('orders.total', { n: 3 }): the current language's string with {n} filled in.
+export function t(key, params = {}) {
+  const text = LANGUAGES[current][key] ?? LANGUAGES.ru[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}

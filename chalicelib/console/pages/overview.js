@@ -1,0 +1,195 @@
+// Overview: is the sync working (per resource, with a stale warning), run it now, recent runs,
+// and the headline figures with revenue by day.
+import { html, useState } from '../lib.js';
+import { api, query } from '../api.js';
+import { t } from '../i18n.js';
+import { addDays, dateTime, money, number, seconds, shopToday } from '../format.js';
+import { BarChart } from '../chart.js';
+import { ApiErrorBox, Badge, Loading, Notice, ReadOnlyLine, canEdit, useLoad, useSession } from '../ui.js';
+
+const RESOURCES = ['products', 'orders'];
+const RANGES = [7, 30, 90, 365];
+
+function counts(c) {
+  return t('run.counts', {
+    fetched: number(c.fetched),
+    created: number(c.created),
+    updated: number(c.updated),
+    unchanged: number(c.unchanged),
+    invalid: number(c.invalid),
+    deleted: number(c.deleted),
+    restored: number(c.restored),
+  });
+}
+
+export function runLine(run) {
+  return `${t(`resource.${run.resource}`)}: ${t(`runStatus.${run.status}`)} — ${counts(run.counts)}${run.error ? ` (${run.error})` : ''}`;
+}
+
+function ResourceCard({ resource, status }) {
+  const last = status.last_run;
+  const success = status.last_success;
+  return html`<section class="card" aria-labelledby=${`res-${resource}`}>
+    <h3 id=${`res-${resource}`}>${t(`resource.${resource}`)}</h3>
+    ${status.stale
+      ? html`<p class="stale" role="alert">${t('sync.stale', { resource: t(`resource.${resource}`) })}</p>`
+      : null}
+    <dl class="facts">
+      <dt>${t('sync.lastRun')}</dt>
+      <dd>${last ? html`<a href=${`#/runs/${last.id}`}>${dateTime(last.started_at)}</a> <${Badge} kind=${`run-${last.status}`}>${t(`runStatus.${last.status}`)}<//>` : t('sync.never')}</dd>
+      <dt>${t('sync.lastSuccess')}</dt>
+      <dd>${success ? dateTime(success.finished_at) : t('sync.never')}</dd>
+      <dt>${t('sync.nextRun')}</dt>
+      <dd>${dateTime(status.next_expected_run)}</dd>
+    </dl>
+  </section>`;
+}
+
+function SyncControls({ onDone }) {
+  const session = useSession();
+  const [busy, setBusy] = useState(null);
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  const run = async (which) => {
+    setBusy(which);
+    setError(null);
+    setResult(null);
+    try {
+      const done = await api(`sync-${which}`, { method: 'POST' });
+      setResult(done.runs);
+    } catch (failure) {
+      // 502: the shop failed; the body still holds the runs, each with its reason.
+      if (failure.status === 502 && failure.body && failure.body.runs) setResult(failure.body.runs);
+      else setError(failure);
+    } finally {
+      setBusy(null);
+      onDone();
+    }
+  };
+  const disabled = !canEdit(session) || busy !== null;
+  return html`<section aria-labelledby="sync-now">
+    <h2 id="sync-now">${t('sync.now')}</h2>
+    <div class="buttons">
+      ${['orders', 'products', 'all'].map(
+        (which) => html`<button type="button" disabled=${disabled} onClick=${() => run(which)} data-sync=${which}>
+          ${busy === which ? t('sync.running') : t(`sync.button.${which}`)}
+        </button>`,
+      )}
+    </div>
+    ${busy ? html`<${Loading} label=${t('sync.running')} />` : null}
+    ${result
+      ? html`<div class="sync-result" role="status">
+          ${result.map((r) => html`<p class=${`run-line run-${r.status}`}>${runLine(r)}</p>`)}
+        </div>`
+      : null}
+    <${ApiErrorBox} error=${error} doing=${t('sync.doing')} />
+  </section>`;
+}
+
+function RecentRuns({ runs }) {
+  return html`<div class="table-wrap"><table>
+    <caption class="visually-hidden">${t('runs.title')}</caption>
+    <thead><tr>
+      <th scope="col">#</th><th scope="col">${t('runs.resource')}</th><th scope="col">${t('runs.status')}</th>
+      <th scope="col">${t('runs.started')}</th><th scope="col">${t('runs.duration')}</th>
+      <th scope="col">${t('runs.counts')}</th><th scope="col">${t('runs.error')}</th>
+    </tr></thead>
+    <tbody>
+      ${runs.map(
+        (r) => html`<tr>
+          <td><a href=${`#/runs/${r.id}`}>${r.id}</a></td>
+          <td>${t(`resource.${r.resource}`)} <span class="muted">${t(`trigger.${r.trigger}`)}</span></td>
+          <td><${Badge} kind=${`run-${r.status}`}>${t(`runStatus.${r.status}`)}<//></td>
+          <td>${dateTime(r.started_at)}</td>
+          <td>${seconds(r.started_at, r.finished_at)}</td>
+          <td class="small">${counts(r.counts)}</td>
+          <td class="small">${r.error || ''}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table></div>`;
+}
+
+function stats(days) {
+  const today = shopToday();
+  return api(`orders/stats${query({ date_from: addDays(today, -(days - 1)), date_to: today })}`);
+}
+
+function Figures() {
+  const [range, setRange] = useState(30);
+  const figures = useLoad(() => Promise.all([1, 7, 30].map(stats)), []);
+  const chart = useLoad(() => stats(range), [range]);
+  return html`<section aria-labelledby="figures">
+    <h2 id="figures">${t('figures.title')}</h2>
+    <${Loading} when=${figures.loading} />
+    <${ApiErrorBox} error=${figures.error} doing=${t('figures.doing')} />
+    ${figures.data
+      ? html`<div class="cards">
+          ${figures.data.map(
+            (s, i) => html`<section class="card figure" aria-label=${t(`figures.range.${[1, 7, 30][i]}`)}>
+              <h3>${t(`figures.range.${[1, 7, 30][i]}`)}</h3>
+              <dl class="facts">
+                <dt>${t('figures.orders')}</dt><dd class="big">${number(s.total_orders)}</dd>
+                <dt>${t('figures.revenue')}</dt><dd class="big">${money(s.total_revenue)}</dd>
+                <dt>${t('figures.average')}</dt><dd>${money(s.average_order_value)}</dd>
+              </dl>
+            </section>`,
+          )}
+        </div>`
+      : null}
+    <div class="chart-head">
+      <h3 id="revenue-chart">${t('figures.chart')}</h3>
+      <label>${t('figures.chartRange')}
+        <select value=${range} onChange=${(e) => setRange(Number(e.currentTarget.value))}>
+          ${RANGES.map((n) => html`<option value=${n}>${t('figures.days', { n })}</option>`)}
+        </select>
+      </label>
+    </div>
+    <${Loading} when=${chart.loading} />
+    <${ApiErrorBox} error=${chart.error} doing=${t('figures.doing')} />
+    ${chart.data
+      ? html`<${BarChart} label=${t('figures.chart')} format=${money}
+          points=${fillDays(chart.data, range).map((d) => ({ date: d.date, value: Number(d.revenue) }))} />`
+      : null}
+  </section>`;
+}
+
+// by_day lists only days with orders; the chart shows every day of the range.
+function fillDays(stats, range) {
+  const found = new Map(stats.by_day.map((d) => [d.date, d]));
+  const today = shopToday();
+  return Array.from({ length: range }, (_, i) => {
+    const date = addDays(today, i - (range - 1));
+    return found.get(date) || { date, orders: 0, revenue: '0.00' };
+  });
+}
+
+export function Overview() {
+  const status = useLoad(() => api('sync/status'), []);
+  const runs = useLoad(() => api(`sync/runs${query({ limit: 10 })}`), []);
+  const refresh = () => {
+    status.reload();
+    runs.reload();
+  };
+  return html`<section class="page overview">
+    <h1>${t('overview.title')}</h1>
+    <${ReadOnlyLine} />
+    <h2>${t('sync.title')}</h2>
+    <${Loading} when=${status.loading} />
+    <${ApiErrorBox} error=${status.error} doing=${t('sync.statusDoing')} />
+    ${status.data
+      ? html`<div class="cards">
+          ${RESOURCES.map((r) => html`<${ResourceCard} resource=${r} status=${status.data.resources[r]} />`)}
+        </div>`
+      : null}
+    <${SyncControls} onDone=${refresh} />
+    <section aria-labelledby="recent-runs">
+      <h2 id="recent-runs">${t('runs.title')}</h2>
+      <${Loading} when=${runs.loading} />
+      <${ApiErrorBox} error=${runs.error} doing=${t('runs.doing')} />
+      ${runs.data ? (runs.data.items.length ? html`<${RecentRuns} runs=${runs.data.items} />` : html`<p>${t('runs.none')}</p>`) : null}
+    </section>
+    <${Figures} />
+  </section>`;
+}
+

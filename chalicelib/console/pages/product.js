@@ -1,0 +1,253 @@
+// One product: price, stock, cost and visibility edits, the analytics inputs and overrides (each
+// edit marked, with the shop's value and the way back), and sales and stock per day.
+import { html, useState, useEffect } from '../lib.js';
+import { api, query } from '../api.js';
+import { t } from '../i18n.js';
+import { dateTime, money, number } from '../format.js';
+import { BarChart, LineChart } from '../chart.js';
+import { ApiErrorBox, Badge, Field, Loading, Notice, ReadOnlyLine, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
+import { OverrideLine, useRevert } from '../overrides.js';
+
+// One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
+const SINGLE = [
+  { field: 'price', route: 'price', key: 'price', money: true, shop: true },
+  { field: 'stock_quantity', route: 'stock', key: 'stock_quantity', integer: true, shop: true },
+  { field: 'cost', route: 'cost', key: 'cost', money: true },
+];
+const INPUTS = [
+  { field: 'min_stock', fallback: 0 },
+  { field: 'delivery_days', fallback: 14 },
+  { field: 'in_transit', fallback: 0 },
+];
+const COMPUTED = ['avg_daily_sales_30d', 'days_to_zero', 'recommended_qty', 'trend'];
+const TRENDS = ['growing', 'stable', 'falling'];
+
+// What a person typed, as the API takes it: integers as numbers, money and decimals as strings.
+function parsed(text, { integer }) {
+  const value = text.trim().replace(',', '.').replace(/\s/g, '');
+  if (integer && /^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function useEditing(product, onSaved) {
+  const [error, setError] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const [revert, reverting] = useRevert(
+    `products/${product.id}`,
+    (saved, field) => {
+      setError(null);
+      setNotice({ text: t(SINGLE.some((s) => s.field === field && s.shop) ? 'override.reverted' : 'override.cleared') });
+      onSaved(saved);
+    },
+    setError,
+  );
+  return { error, setError, notice, setNotice, revert, reverting };
+}
+
+function SingleValue({ spec, product, onSaved }) {
+  const editable = canEdit(useSession());
+  const current = product[spec.field] === null || product[spec.field] === undefined ? '' : String(product[spec.field]);
+  const [value, setValue] = useState(current);
+  const [saving, setSaving] = useState(false);
+  const edit = useEditing(product, onSaved);
+  useEffect(() => setValue(current), [current, product.updated_at]);
+  const id = `product-${spec.field}`;
+  const save = async (e) => {
+    e.preventDefault();
+    setSaving(true);
+    edit.setNotice(null);
+    try {
+      const saved = await api(`products/${product.id}/${spec.route}`, { method: 'PUT', body: { [spec.key]: parsed(value, spec) } });
+      edit.setError(null);
+      edit.setNotice({ text: t('common.saved') });
+      onSaved(saved);
+    } catch (failure) {
+      edit.setError(failure);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const shopValue = spec.shop && product.upstream[spec.field] !== undefined
+    ? (spec.money ? money(product.upstream[spec.field]) : number(product.upstream[spec.field]))
+    : undefined;
+  return html`<form class="single" onSubmit=${save} data-field=${spec.field}>
+    <${Field} id=${id} label=${t(`product.field.${spec.field}`)} error=${edit.error ? edit.error.fieldMessage(spec.key) || edit.error.message : null}>
+      <div class="inline">
+        <input id=${id} inputmode=${spec.integer ? 'numeric' : 'decimal'} value=${value} disabled=${!editable}
+          aria-invalid=${edit.error ? 'true' : undefined} onInput=${(e) => setValue(e.currentTarget.value)} />
+        <button type="submit" disabled=${!editable || saving}>${saving ? t('common.saving') : t('common.save')}</button>
+      </div>
+      <${OverrideLine} field=${spec.field} overridden=${product.overridden.includes(spec.field)} shopValue=${shopValue}
+        revertLabel=${spec.shop ? undefined : t('override.clear')} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+    <//>
+    <${Notice} notice=${edit.notice} />
+  </form>`;
+}
+
+function Visibility({ product, onSaved }) {
+  const editable = canEdit(useSession());
+  const [saving, setSaving] = useState(false);
+  const edit = useEditing(product, onSaved);
+  const toggle = async (e) => {
+    const hidden = e.currentTarget.checked;
+    setSaving(true);
+    try {
+      onSaved(await api(`products/${product.id}/visibility`, { method: 'PUT', body: { hidden } }));
+      edit.setError(null);
+      edit.setNotice({ text: hidden ? t('product.nowHidden') : t('product.nowShown') });
+    } catch (failure) {
+      edit.setError(failure);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return html`<div class="single">
+    <label class="check"><input type="checkbox" id="product-hidden" checked=${product.is_hidden}
+      disabled=${!editable || saving} onChange=${toggle} /> ${t('product.field.is_hidden')}</label>
+    <p class="hint">${t('product.hiddenHint')}</p>
+    <${OverrideLine} field="is_hidden" overridden=${product.overridden.includes('is_hidden')}
+      revertLabel=${t('override.clear')} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+    <${ApiErrorBox} error=${edit.error} doing=${t('product.saving')} />
+    <${Notice} notice=${edit.notice} />
+  </div>`;
+}
+
+function analyticsForm(product) {
+  const a = product.analytics;
+  const text = (field) => (product.overridden.includes(field) || INPUTS.some((i) => i.field === field) ? String(a[field] ?? '') : '');
+  return Object.fromEntries([...INPUTS.map((i) => i.field), ...COMPUTED].map((f) => [f, text(f)]));
+}
+
+function Analytics({ product, onSaved }) {
+  const editable = canEdit(useSession());
+  const [form, setForm] = useState(analyticsForm(product));
+  const [saving, setSaving] = useState(false);
+  const edit = useEditing(product, onSaved);
+  useEffect(() => setForm(analyticsForm(product)), [product.updated_at, product.overridden.join(), JSON.stringify(product.analytics)]);
+  const save = async (e) => {
+    e.preventDefault();
+    const before = analyticsForm(product);
+    const changes = {};
+    for (const [field, value] of Object.entries(form)) {
+      if (value === before[field]) continue;
+      changes[field] = value === '' ? null : field === 'trend' ? value : parsed(value, { integer: field !== 'avg_daily_sales_30d' });
+    }
+    if (!Object.keys(changes).length) {
+      edit.setNotice({ text: t('common.nothingChanged'), kind: 'warn' });
+      return;
+    }
+    setSaving(true);
+    edit.setNotice(null);
+    try {
+      const saved = await api(`products/${product.id}/analytics`, { method: 'PUT', body: changes });
+      edit.setError(null);
+      edit.setNotice({ text: t('common.saved') });
+      onSaved(saved);
+    } catch (failure) {
+      edit.setError(failure);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const input = (field, extra = {}) => {
+    const id = `analytics-${field}`;
+    const set = (e) => setForm({ ...form, [field]: e.currentTarget.value });
+    const control = field === 'trend'
+      ? html`<select id=${id} value=${form.trend} onChange=${set} disabled=${!editable}>
+          <option value="">${t('product.computed', { value: t(`trend.${product.analytics.trend}`) })}</option>
+          ${TRENDS.map((s) => html`<option value=${s}>${t(`trend.${s}`)}</option>`)}
+        </select>`
+      : html`<input id=${id} inputmode="decimal" value=${form[field]} onInput=${set} disabled=${!editable}
+          placeholder=${extra.placeholder || ''} />`;
+    return html`<${Field} id=${id} label=${t(`product.field.${field}`)} hint=${extra.hint}
+        error=${edit.error ? edit.error.fieldMessage(field) : null}>
+      ${control}
+      <${OverrideLine} field=${field} overridden=${product.overridden.includes(field)}
+        shopValue=${extra.shopValue} revertLabel=${extra.revertLabel} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+    <//>`;
+  };
+  return html`<form class="analytics-form" onSubmit=${save} aria-labelledby="analytics-title">
+    <h2 id="analytics-title">${t('product.analytics')}</h2>
+    <${ApiErrorBox} error=${edit.error} doing=${t('product.saving')} />
+    <fieldset><legend>${t('product.inputs')}</legend>
+      <div class="grid">${INPUTS.map((i) => input(i.field, {
+        shopValue: number(i.fallback), revertLabel: t('override.default'), hint: t('product.defaultHint', { value: i.fallback }),
+      }))}</div>
+    </fieldset>
+    <fieldset><legend>${t('product.overrides')}</legend>
+      <p class="hint">${t('product.overridesHint')}</p>
+      <div class="grid">${COMPUTED.map((f) => input(f, {
+        placeholder: f === 'trend' ? '' : t('product.computed', { value: number(product.analytics[f]) }),
+        revertLabel: t('override.computed'),
+      }))}</div>
+    </fieldset>
+    <div class="buttons"><button type="submit" disabled=${!editable || saving}>${saving ? t('common.saving') : t('common.save')}</button></div>
+    <${Notice} notice=${edit.notice} />
+  </form>`;
+}
+
+function Trends({ product }) {
+  const [days, setDays] = useState(30);
+  const trends = useLoad(() => api(`products/${product.id}/trends${query({ days })}`), [days, product.updated_at]);
+  return html`<section aria-labelledby="trends-title">
+    <div class="chart-head">
+      <h2 id="trends-title">${t('product.trends')}</h2>
+      <label>${t('figures.chartRange')}
+        <select value=${days} onChange=${(e) => setDays(Number(e.currentTarget.value))}>
+          ${[30, 90, 365].map((n) => html`<option value=${n}>${t('figures.days', { n })}</option>`)}
+        </select>
+      </label>
+    </div>
+    <${Loading} when=${trends.loading} />
+    <${ApiErrorBox} error=${trends.error} doing=${t('product.trendsDoing')} />
+    ${trends.data
+      ? html`<${BarChart} label=${t('product.unitsSold')} format=${number}
+            points=${trends.data.map((p) => ({ date: p.date, value: p.sales_qty }))} />
+          <${LineChart} label=${t('product.stockLevel')} format=${number}
+            points=${trends.data.map((p) => ({ date: p.date, value: p.stock_level }))} />`
+      : null}
+  </section>`;
+}
+
+export function ProductPage({ id }) {
+  const loaded = useLoad(() => api(`products/${encodeURIComponent(id)}`), [id]);
+  const [product, setProduct] = useState(null);
+  useEffect(() => loaded.data && setProduct(loaded.data), [loaded.data]);
+  const p = product;
+  return html`<section class="page">
+    <p><a href="#/products" onClick=${(e) => { if (history.length > 1) { e.preventDefault(); history.back(); } }}>← ${t('nav.products')}</a></p>
+    <${Loading} when=${loaded.loading && !p} />
+    <${ApiErrorBox} error=${loaded.error} doing=${t('product.doing')} />
+    ${p
+      ? html`<h1>${p.name} <${StockBadge} status=${p.analytics.stock_status} />${p.is_hidden ? html` <${Badge} kind="hidden">${t('products.hiddenBadge')}<//>` : null}</h1>
+          ${p.deleted_upstream_at ? html`<p class="notice warn">${t('product.gone', { when: dateTime(p.deleted_upstream_at) })}</p>` : null}
+          <${ReadOnlyLine} />
+          <div class="columns">
+            <section class="card" aria-labelledby="product-facts">
+              <h2 id="product-facts">${t('product.facts')}</h2>
+              <dl class="facts">
+                <dt>${t('products.category')}</dt><dd>${p.category || '—'}</dd>
+                <dt>${t('product.brand')}</dt><dd>${p.brand || '—'}</dd>
+                <dt>${t('products.price')}</dt><dd data-fact="price">${money(p.price)}</dd>
+                <dt>${t('product.oldPrice')}</dt><dd>${money(p.old_price)}</dd>
+                <dt>${t('products.cost')}</dt><dd data-fact="cost">${money(p.cost)}</dd>
+                <dt>${t('products.margin')}</dt><dd data-fact="margin">${money(p.margin)}</dd>
+                <dt>${t('products.stock')}</dt><dd>${number(p.stock_quantity)}</dd>
+                <dt>${t('products.avgSales')}</dt><dd>${number(p.analytics.avg_daily_sales_30d)}</dd>
+                <dt>${t('products.daysToZero')}</dt><dd>${number(p.analytics.days_to_zero)}</dd>
+                <dt>${t('products.recommended')}</dt><dd>${number(p.analytics.recommended_qty)}</dd>
+                <dt>${t('product.trend')}</dt><dd>${t(`trend.${p.analytics.trend}`)}</dd>
+                <dt>${t('product.lastSale')}</dt><dd>${dateTime(p.analytics.last_sale_at)}</dd>
+              </dl>
+            </section>
+            <section class="card" aria-labelledby="product-edits">
+              <h2 id="product-edits">${t('product.edits')}</h2>
+              ${SINGLE.map((spec) => html`<${SingleValue} spec=${spec} product=${p} onSaved=${setProduct} />`)}
+              <${Visibility} product=${p} onSaved=${setProduct} />
+            </section>
+          </div>
+          <${Analytics} product=${p} onSaved=${setProduct} />
+          <${Trends} product=${p} />`
+      : null}
+  </section>`;
+}

@@ -1,0 +1,55 @@
+// Sign in: the token is checked at once against the API (GET /api/me) and kept in sessionStorage.
+import { html, useState, useRef, useEffect } from '../lib.js';
+import { api, token } from '../api.js';
+import { LANGUAGES, language, t } from '../i18n.js';
+
+export function SignIn({ reason, onSignedIn, onLanguage }) {
+  const [value, setValue] = useState('');
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const input = useRef(null);
+  useEffect(() => input.current && input.current.focus(), []);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    const typed = value.trim();
+    if (!typed) {
+      setError(t('signin.empty'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await api('me', { bearer: typed });
+      token.set(typed);
+      onSignedIn(me);
+    } catch (failure) {
+      setError(failure.status === 401 ? t('signin.refused') : failure.message);
+      setBusy(false);
+    }
+  };
+
+  return html`<main class="signin" id="main">
+    <form onSubmit=${submit} novalidate aria-describedby=${error ? 'token-error' : undefined}>
+      <h1>${t('app.name')}</h1>
+      <p>${t('signin.intro')}</p>
+      ${reason ? html`<p class="notice warn" role="status">${reason}</p>` : null}
+      <div class=${`field${error ? ' field-error' : ''}`}>
+        <label for="token">${t('signin.token')}</label>
+        <p class="hint" id="token-hint">${t('signin.hint')}</p>
+        ${error ? html`<p class="field-message" id="token-error" role="alert">${error}</p>` : null}
+        <input id="token" ref=${input} type="password" autocomplete="off" spellcheck="false"
+          aria-describedby=${error ? 'token-hint token-error' : 'token-hint'}
+          aria-invalid=${error ? 'true' : undefined}
+          value=${value} onInput=${(e) => setValue(e.currentTarget.value)} />
+      </div>
+      <button type="submit" disabled=${busy}>${busy ? t('signin.checking') : t('signin.submit')}</button>
+      <p class="language">
+        <label for="signin-language">${t('nav.language')}</label>
+        <select id="signin-language" value=${language()} onChange=${(e) => onLanguage(e.currentTarget.value)}>
+          ${Object.keys(LANGUAGES).map((lang) => html`<option value=${lang}>${LANGUAGES[lang]['language.name']}</option>`)}
+        </select>
+      </p>
+    </form>
+  </main>`;
+}

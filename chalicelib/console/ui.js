@@ -1,0 +1,103 @@
+// Pieces every page uses: loading and error states, messages, pagination, badges, fields.
+import { html, useEffect, useState, useCallback, createContext, useContext } from './lib.js';
+import { t } from './i18n.js';
+import { number } from './format.js';
+
+// {name, access, shop_timezone} of the signed-in token; `access === 'read'` turns edits off.
+export const Session = createContext(null);
+
+export function useSession() {
+  return useContext(Session);
+}
+
+export function canEdit(session) {
+  return Boolean(session && session.access === 'full');
+}
+
+// Load data with `load()` whenever `deps` change: {data, error, loading, reload}.
+export function useLoad(load, deps) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setState((s) => ({ ...s, error: null, loading: true }));
+    load().then(
+      (data) => current && setState({ data, error: null, loading: false }),
+      (error) => current && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+    return () => {
+      current = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+export function Loading({ when = true, label }) {
+  if (!when) return null;
+  return html`<p class="loading" role="status" aria-live="polite"><span class="spinner" aria-hidden="true"></span>${label || t('common.loading')}</p>`;
+}
+
+// An API error, with the API's own message and what the person was doing when it happened.
+export function ApiErrorBox({ error, doing }) {
+  if (!error) return null;
+  return html`<div class="error-box" role="alert">
+    <p class="error-title">${doing ? t('error.while', { doing }) : t('error.title')}</p>
+    <p class="error-message">${error.message}</p>
+    ${error.status ? html`<p class="error-code">${t('error.code', { status: error.status, code: error.code })}</p>` : null}
+    ${(error.details || []).filter((d) => d && d.message).map(
+      (d) => html`<p class="error-detail">${d.field ? `${d.field}: ` : ''}${d.message}</p>`,
+    )}
+  </div>`;
+}
+
+// One line after an action: "Saved", "Back to the shop's value", ...
+export function Notice({ notice }) {
+  if (!notice) return null;
+  return html`<p class="notice ${notice.kind || 'ok'}" role="status" aria-live="polite">${notice.text}</p>`;
+}
+
+export function ReadOnlyLine() {
+  const session = useSession();
+  if (canEdit(session)) return null;
+  return html`<p class="read-only" role="note">${t('session.readOnly')}</p>`;
+}
+
+export function Badge({ kind, children }) {
+  return html`<span class="badge badge-${kind}">${children}</span>`;
+}
+
+export function StatusBadge({ status }) {
+  return html`<${Badge} kind=${`status-${status}`}>${t(`status.${status}`)}<//>`;
+}
+
+export function StockBadge({ status }) {
+  return html`<${Badge} kind=${`stock-${status}`}>${t(`stock.${status}`)}<//>`;
+}
+
+export function EditedMark({ title }) {
+  return html`<span class="edited" title=${title || t('override.edited')}>${t('override.edited')}</span>`;
+}
+
+// "1–50 of 1 234" with previous / next.
+export function Pager({ total, limit, offset, onOffset }) {
+  const first = total === 0 ? 0 : offset + 1;
+  const last = Math.min(offset + limit, total);
+  return html`<nav class="pager" aria-label=${t('pager.label')}>
+    <span>${t('pager.range', { first: number(first), last: number(last), total: number(total) })}</span>
+    <button type="button" disabled=${offset <= 0} onClick=${() => onOffset(Math.max(0, offset - limit))}>
+      ${t('pager.previous')}
+    </button>
+    <button type="button" disabled=${last >= total} onClick=${() => onOffset(offset + limit)}>${t('pager.next')}</button>
+  </nav>`;
+}
+
+// A labelled input whose error (from the API's details) stands next to it.
+export function Field({ id, label, error, hint, children }) {
+  return html`<div class=${`field${error ? ' field-error' : ''}`}>
+    <label for=${id}>${label}</label>
+    ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
+    ${error ? html`<p class="field-message" id=${`${id}-error`}>${error}</p>` : null}
+    ${children}
+  </div>`;
+}

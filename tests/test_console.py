@@ -1,0 +1,454 @@
+"""The staff console in a real browser: headless Chromium (Debian's package) driven by Playwright,
+against `chalice local` with the fake shop and a synced database. Every page fails its test on a
+JavaScript error or a Content-Security-Policy violation; screenshots go to build/test-artifacts/
+(those of every page at 375 and 1280 px are the README's, copied to docs/screenshots/)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pg8000.native
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from chalicelib.config import parse_database_url
+from chalicelib.sync.service import lock_key
+from devtools.served_app import ADMIN_TOKEN, VIEWER_TOKEN, ServedApp
+from tests.conftest import ARTIFACTS
+
+SHOTS = ARTIFACTS / "screenshots"
+# As the machine's probe starts it: no sandbox as root, and nothing that calls out to Google's hosts.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# (Waits use locators, never `wait_for_function`: Playwright evaluates that predicate with eval, which
+# the console's CSP rightly refuses, and the refusal is reported like any other.)
+# An API answer the page handles (401 on a wrong token, 409, 400) is logged by Chromium as a failed
+# resource; that is not a JavaScript error. Everything else at level "error" is.
+HANDLED_HTTP = re.compile(
+    r"^Failed to load resource: the server responded with a status of (400|401|403|409|502)\b"
+)
+REPORT_CSP = """
+document.addEventListener('securitypolicyviolation', (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+"""
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    path = chromium()
+    if path is None:
+        message = "no Chromium to drive: apt-get install chromium (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI the browser tests must run, never skip
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class Console:
+    """One browser tab on the console, recording every JavaScript error and CSP violation."""
+
+    def __init__(self, browser: Browser, served: ServedApp, width: int = 1280) -> None:
+        self.served = served
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU")
+        self.context.add_init_script(REPORT_CSP)
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(20_000)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and not HANDLED_HTTP.match(message.text):
+            self.errors.append(message.text)
+
+    def open(self, fragment: str = "") -> None:
+        self.page.goto(self.served.url + (f"#{fragment}" if fragment else ""))
+
+    def sign_in(self, token: str = ADMIN_TOKEN) -> None:
+        self.open()
+        self.page.fill("#token", token)
+        self.page.press("#token", "Enter")
+        self.page.wait_for_selector("header.top nav")
+
+    def sync(self, which: str) -> str:
+        """Press a sync button on the overview; the result line(s) or the error shown."""
+        self.open("/")
+        self.page.click(f"[data-sync={which}]")
+        self.page.wait_for_selector(".sync-result, .error-box")
+        return self.page.inner_text(".sync-result, .error-box")
+
+    def shot(self, name: str, *, full_page: bool = True) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def console(browser: Browser, served_app: ServedApp, request: pytest.FixtureRequest) -> Iterator[Console]:
+    tab = Console(browser, served_app)
+    yield tab
+    tab.shot(f"test-{request.node.name}")
+    tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+def rub(amount: Decimal) -> str:
+    """As the console shows money: ru-RU grouping with no-break spaces, a comma, the rouble sign."""
+    whole, fraction = f"{amount:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", "\u00a0") + f",{fraction}\u00a0₽"
+
+
+def shop_today() -> str:
+    return datetime.now(MOSCOW).date().isoformat()
+
+
+# -- signing in ------------------------------------------------------------------------------------
+
+
+def test_a_wrong_token_is_refused_on_the_form_and_the_right_one_signs_in(console: Console) -> None:
+    page = console.page
+    console.open()
+    page.fill("#token", "not-a-token-of-ours-at-all")
+    page.click("button[type=submit]")
+    assert "Этот токен не принят" in page.inner_text("#token-error")
+    assert page.evaluate("sessionStorage.length") == 0
+    page.fill("#token", ADMIN_TOKEN)
+    page.click("button[type=submit]")
+    page.wait_for_selector("header.top nav")
+    assert "tester" in page.inner_text("header.top")
+    # The token is in this tab's sessionStorage only: not in the URL, a cookie or localStorage.
+    assert page.evaluate("sessionStorage.getItem('strattera.token')") == ADMIN_TOKEN
+    assert ADMIN_TOKEN not in page.url
+    assert console.context.cookies() == []
+    assert ADMIN_TOKEN not in str(page.evaluate("JSON.stringify(localStorage)"))
+    page.reload()  # a reload keeps the session of this tab
+    page.wait_for_selector("header.top nav")
+    page.click("text=Выйти")
+    page.wait_for_selector("#token")
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_the_console_works_with_the_keyboard_alone(console: Console) -> None:
+    page = console.page
+    console.open()
+    page.wait_for_selector("#token:focus")  # the form is ready to type into
+    page.keyboard.type(ADMIN_TOKEN)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("header.top nav")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == "#/orders":
+            break
+    else:
+        pytest.fail("Tab never reached the Orders link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("table.orders")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if re.fullmatch(r"#/orders/\d+", page.evaluate("document.activeElement.getAttribute('href') || ''")):
+            break
+    else:
+        pytest.fail("Tab never reached an order")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#order-status")
+    assert page.locator("label[for=order-status]").inner_text() == "Статус"
+
+
+def test_english_can_be_chosen_and_every_field_has_a_label(console: Console) -> None:
+    page = console.page
+    console.sign_in()
+    page.select_option("header.top select", "en")
+    assert page.inner_text("header.top nav").split() == ["Overview", "Orders", "Products"]
+    console.open("/products/1")
+    page.wait_for_selector("#product-price")
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('input, select, textarea')]
+             .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+             .map((el) => el.outerHTML)"""
+    )
+    assert unlabelled == []
+    page.select_option("header.top select", "ru")
+
+
+def test_a_csp_violation_is_caught_by_these_tests(browser: Browser, served_app: ServedApp) -> None:
+    # The control for every test here: an inline script is refused by the console's CSP, and the
+    # refusal is recorded as an error (so a page that caused one would fail its test).
+    tab = Console(browser, served_app)
+    try:
+        tab.open()
+        tab.page.wait_for_selector("#token")
+        tab.page.evaluate(
+            "document.head.appendChild(Object.assign(document.createElement('script'),"
+            " {textContent: 'window.x = 1'}))"
+        )
+        tab.page.wait_for_timeout(300)
+        assert tab.page.evaluate("window.x") is None
+        assert any("CSP violation" in e or "Refused to execute" in e for e in tab.errors), tab.errors
+    finally:
+        tab.close()
+
+
+# -- overview --------------------------------------------------------------------------------------
+
+
+def test_the_overview_shows_the_runs_and_sync_all_shows_its_counts(console: Console) -> None:
+    page = console.page
+    console.sign_in()
+    page.wait_for_selector("#recent-runs + .table-wrap tbody tr")
+    assert "успешно" in page.inner_text("#recent-runs + .table-wrap")
+    assert page.locator(".stale").count() == 0
+    result = console.sync("all")
+    assert "Товары: успешно — получено" in result
+    assert "Заказы: успешно — получено 300" in result
+    assert "без изменений 300" in result
+    page.wait_for_selector(".figure .big")
+    assert "Сегодня" in page.inner_text("#figures ~ .cards")
+    assert page.locator(".chart .bar").count() == 30
+
+
+def test_a_sync_already_running_shows_the_409_message(console: Console) -> None:
+    console.sign_in()
+    p = parse_database_url(console.served.database_url)
+    holder = pg8000.native.Connection(
+        user=p.user, host=p.host, port=p.port, database=p.database, unix_sock=p.unix_sock
+    )
+    try:
+        holder.run("SELECT pg_advisory_lock(:key)", key=lock_key("orders"))
+        shown = console.sync("orders")
+    finally:
+        holder.close()
+    assert "Не удалось: запустить синхронизацию" in shown
+    assert "already running" in shown and "409" in shown
+
+
+def test_a_run_opens_to_its_quarantined_records(console: Console) -> None:
+    status, runs = console.served.call("GET", "api/sync/runs?resource=orders&limit=1")
+    assert status == 200
+    run_id = runs["items"][0]["id"]
+    console.sign_in()
+    console.page.click(f"a[href='#/runs/{run_id}']")
+    console.page.wait_for_selector("text=Отложенные записи")
+    assert "Все записи прошли проверку" in console.page.inner_text("main")
+
+
+# -- orders ----------------------------------------------------------------------------------------
+
+
+def test_orders_filter_open_edit_status_survive_a_sync_and_revert(console: Console) -> None:
+    page, served = console.page, console.served
+    date_from = (datetime.now(MOSCOW).date() - timedelta(days=120)).isoformat()
+    status, expected = served.call(
+        "GET", f"api/orders?status=paid&status=shipped&date_from={date_from}&date_to={shop_today()}&limit=1"
+    )
+    assert status == 200 and expected["total"] > 0
+    console.sign_in()
+    console.open("/orders")
+    page.wait_for_selector("table.orders")
+    page.get_by_label("оплачен", exact=True).check()
+    page.get_by_label("отправлен", exact=True).check()
+    page.fill("#f-from", date_from)
+    page.fill("#f-to", shop_today())
+    page.click("text=Показать")
+    page.wait_for_url(re.compile(r".*#/orders\?.*status=paid"))
+    page.wait_for_selector(f"text=Найдено заказов: {expected['total']}")
+    badges = page.locator("table.orders tbody .badge").all_inner_texts()
+    assert badges and set(badges) <= {"оплачен", "отправлен"}
+
+    row = page.locator("table.orders tbody tr", has=page.locator(".badge", has_text="оплачен")).first
+    row.locator("a").click()
+    page.wait_for_selector("#order-status")
+    order_id = page.evaluate("location.hash.split('/')[2]")
+    assert page.input_value("#order-status") == "paid"
+    page.select_option("#order-status", "shipped")
+    page.click("form.staff-form button[type=submit]")
+    page.wait_for_selector("text=Сохранено")
+    mark = page.locator("[data-override=status]")
+    assert "изменено" in mark.inner_text().lower() and "в магазине: оплачен" in mark.inner_text()
+
+    assert "Заказы: успешно" in console.sync("orders")
+    console.open(f"/orders/{order_id}")
+    page.wait_for_selector("[data-override=status]")
+    assert page.input_value("#order-status") == "shipped"  # the staff's status stays through a sync
+
+    page.click("[data-override=status] button")
+    page.wait_for_selector("text=Снова значение магазина")
+    assert page.input_value("#order-status") == "paid"
+    assert page.locator("[data-override=status]").count() == 0
+    assert served.call("GET", f"api/orders/{order_id}")[1]["overridden"] == []
+
+
+def test_a_staff_note_is_saved_and_a_bad_email_keeps_what_was_typed(console: Console) -> None:
+    page = console.page
+    console.sign_in()
+    console.open("/orders/2")
+    page.wait_for_selector("#order-notes")
+    page.fill("#order-notes", "позвонить до 18:00")
+    page.click("form.staff-form button[type=submit]")
+    page.wait_for_selector("text=Сохранено")
+    assert "изменено" in page.inner_text(".field:has(#order-notes)").lower()
+    page.fill("#order-customer_email", "x" * 300)
+    page.click("form.staff-form button[type=submit]")
+    page.wait_for_selector(".error-box")
+    assert "customer_email" in page.inner_text(".error-box")
+    assert page.input_value("#order-customer_email") == "x" * 300  # what was typed is still there
+    page.click(".field:has(#order-notes) [data-override=notes] button")
+    page.wait_for_selector("text=Очищено")
+
+
+# -- products --------------------------------------------------------------------------------------
+
+
+def _a_priced_product(served: ServedApp) -> dict[str, Any]:
+    status, page = served.call("GET", "api/products?limit=100&sort=name")
+    assert status == 200
+    return next(p for p in page["items"] if p["price"] and not p["overridden"] and Decimal(p["price"]) > 200)
+
+
+def test_products_price_and_cost_edits_move_the_margin_survive_a_sync_and_revert(console: Console) -> None:
+    page, served = console.page, console.served
+    product = _a_priced_product(served)
+    shop_price = Decimal(product["price"])
+    console.sign_in()
+    console.open("/products")
+    page.wait_for_selector("table.products")
+    page.fill("#p-q", product["name"])
+    page.click("text=Показать")
+    page.wait_for_selector("text=Найдено товаров: 1")
+    page.click(f"table.products a[href='#/products/{product['id']}']")
+    page.wait_for_selector("#product-cost")
+
+    page.fill("#product-cost", "100")
+    page.click("form[data-field=cost] button[type=submit]")
+    page.wait_for_selector(f"[data-fact=cost]:has-text('{rub(Decimal('100'))}')")
+    assert page.inner_text("[data-fact=margin]") == rub(shop_price - 100)
+
+    page.fill("#product-price", "2000.00")
+    page.click("form[data-field=price] button[type=submit]")
+    page.wait_for_selector(f"[data-fact=price]:has-text('{rub(Decimal('2000'))}')")
+    assert page.inner_text("[data-fact=margin]") == rub(Decimal("1900"))
+    assert f"в магазине: {rub(shop_price)}" in page.inner_text("[data-override=price]")
+
+    assert "Товары: успешно" in console.sync("products")
+    console.open(f"/products/{product['id']}")
+    page.wait_for_selector("[data-override=price]")
+    assert page.inner_text("[data-fact=price]") == rub(Decimal("2000"))  # the staff's price stays
+
+    page.click("[data-override=price] button")
+    page.wait_for_selector(f"[data-fact=price]:has-text('{rub(shop_price)}')")
+    assert page.inner_text("[data-fact=margin]") == rub(shop_price - 100)
+    page.click("[data-override=cost] button")
+    page.wait_for_selector("[data-fact=cost]:has-text('—')")
+    assert served.call("GET", f"api/products/{product['id']}")[1]["overridden"] == []
+
+
+def test_a_failed_save_shows_the_api_message_and_keeps_what_was_typed(console: Console) -> None:
+    page = console.page
+    product = _a_priced_product(console.served)
+    console.sign_in()
+    console.open(f"/products/{product['id']}")
+    page.wait_for_selector("#product-price")
+    page.fill("#product-price", "12,5 руб")
+    page.click("form[data-field=price] button[type=submit]")
+    page.wait_for_selector("form[data-field=price] .field-message")
+    assert page.input_value("#product-price") == "12,5 руб"
+    assert page.locator("[data-override=price]").count() == 0
+
+
+def test_the_trends_chart_follows_the_chosen_range(console: Console) -> None:
+    page = console.page
+    product = _a_priced_product(console.served)
+    console.sign_in()
+    console.open(f"/products/{product['id']}")
+    page.wait_for_selector("#trends-title")
+    expect(page.locator(".chart .bar")).to_have_count(30)
+    page.select_option("#trends-title + label select", "90")
+    expect(page.locator(".chart .bar")).to_have_count(90)
+
+
+# -- read-only -------------------------------------------------------------------------------------
+
+
+def test_a_read_only_token_sees_every_page_with_the_edit_controls_disabled(console: Console) -> None:
+    page = console.page
+    console.sign_in(VIEWER_TOKEN)
+    assert "только чтение" in page.inner_text("header.top")
+    page.wait_for_selector(".read-only")
+    for which in ("orders", "products", "all"):
+        assert page.is_disabled(f"[data-sync={which}]")
+    console.open("/orders/1")
+    page.wait_for_selector("#order-status")
+    assert page.locator(".read-only").is_visible()
+    assert page.is_disabled("#order-status") and page.is_disabled("form.staff-form button[type=submit]")
+    console.open("/products/1")
+    page.wait_for_selector("#product-price")
+    for control in ("#product-price", "#product-cost", "#product-hidden", "#analytics-min_stock"):
+        assert page.is_disabled(control), control
+    assert page.locator(".read-only").is_visible()
+
+
+# -- every page at phone and desktop width ----------------------------------------------------------
+
+PAGES = {
+    "overview": "/",
+    "orders": "/orders",
+    "order": "/orders/1",
+    "products": "/products",
+    "product": "/products/1",
+    "run": "/runs/1",
+}
+READY = {
+    "overview": ".chart svg",
+    "orders": "table.orders",
+    "order": "#order-status",
+    "products": "table.products",
+    "product": ".chart svg",
+    "run": "text=Отложенные записи",
+}
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_page_at_phone_and_desktop_width(browser: Browser, served_app: ServedApp, width: int) -> None:
+    tab = Console(browser, served_app, width=width)
+    try:
+        tab.open()
+        tab.page.wait_for_selector("#token")
+        tab.shot(f"signin-{width}", full_page=False)
+        tab.sign_in()
+        for name, fragment in PAGES.items():
+            tab.open(fragment)
+            tab.page.wait_for_selector(READY[name])
+            expect(tab.page.locator(".loading")).to_have_count(0)
+            tab.shot(f"{name}-{width}", full_page=False)  # what a person sees on opening it
+            # Nothing sticks out sideways: wide tables scroll inside their own box.
+            assert tab.page.evaluate("document.documentElement.scrollWidth") <= width, name
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
