@@ -97,9 +97,9 @@ def main() -> int:
     stop = threading.Event()
     scheduler = threading.Thread(target=run_schedule, args=(stop,), name="schedule", daemon=True)
     scheduler.start()
-    say(f"API at http://127.0.0.1:{port}/api  token: {token}")
+    say(f"console at http://127.0.0.1:{port}/  (sign in with the dev token: {token})")
+    say(f"API at http://127.0.0.1:{port}/api, e.g. curl -H 'Authorization: Bearer {token}' .../api/orders")
     say(f"sync schedule: every {SCHEDULE_S // 60} minutes, the first now")
-    say(f"try: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/orders")
     say("Ctrl-C stops everything")
 
     # Ctrl-C and SIGTERM only raise a flag. A KeyboardInterrupt, or a handler touching `stop`, can hit
