@@ -367,13 +367,24 @@ def test_product_edits_refuse_bad_bodies(api: Api, db: Database, shop_data: Shop
 
 def test_analytics_inputs_and_overrides(api: Api, db: Database, shop_data: ShopData):
     ident = product_id(db, shop_data.real_products()[0]["id"])
+    before = api.ok(f"/api/products/{ident}")["analytics"]
+    assert before["computed"] == {}  # nothing overridden yet
     product = api.send("PUT", f"/api/products/{ident}/analytics", {"min_stock": 1000, "delivery_days": 7})[1]
     assert product["analytics"]["min_stock"] == 1000 and product["analytics"]["stock_status"] == "critical"
-    product = api.send("PUT", f"/api/products/{ident}/analytics", {"trend": "growing", "days_to_zero": 3})[1]
-    assert (product["analytics"]["trend"], product["analytics"]["days_to_zero"]) == ("growing", 3)
+    trend = "falling" if before["trend"] == "growing" else "growing"
+    product = api.send("PUT", f"/api/products/{ident}/analytics", {"trend": trend, "days_to_zero": 3})[1]
+    assert (product["analytics"]["trend"], product["analytics"]["days_to_zero"]) == (trend, 3)
     assert {"min_stock", "delivery_days", "trend", "days_to_zero"} <= set(product["overridden"])
+    # beside each overridden value, what the service computes
+    assert product["analytics"]["computed"] == {
+        "trend": before["trend"],
+        "days_to_zero": before["days_to_zero"],
+    }
     product = api.send("DELETE", f"/api/products/{ident}/overrides/min_stock", headers=ADMIN)[1]
     assert product["analytics"]["min_stock"] == 0
+    product = api.send("DELETE", f"/api/products/{ident}/overrides/days_to_zero", headers=ADMIN)[1]
+    assert product["analytics"]["days_to_zero"] == before["days_to_zero"]
+    assert "days_to_zero" not in product["analytics"]["computed"]
 
 
 def test_product_trends_cover_the_asked_days(api: Api, db: Database, shop_data: ShopData):

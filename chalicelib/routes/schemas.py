@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
 
 from chalicelib.shop_records import MAX_MONEY
-from chalicelib.stores.products import UPSTREAM_OF
+from chalicelib.stores.products import COMPUTED_OF, UPSTREAM_OF
 
 OrderStatus = Literal[
     "unpaid", "paid", "processing", "shipped", "delivered", "cancelled", "overdue", "refunded"
@@ -263,6 +263,9 @@ class ProductAnalytics(BaseModel):
     in_transit: int
     stock_status: StockStatus
     last_sale_at: datetime | None
+    computed: dict[str, Any] = Field(
+        default_factory=dict, description="what the service computes, for each overridden value"
+    )
 
 
 class Product(BaseModel):
@@ -292,7 +295,15 @@ class Product(BaseModel):
             for field, column in UPSTREAM_OF.items()
             if field in row["overridden"]
         }
-        analytics = ProductAnalytics(**{name: row[name] for name in ProductAnalytics.model_fields})
+        computed = {
+            field: (str(row[column]) if isinstance(row[column], Decimal) else row[column])
+            for field, column in COMPUTED_OF.items()
+            if field in row["overridden"]
+        }
+        analytics = ProductAnalytics(
+            **{name: row[name] for name in ProductAnalytics.model_fields if name != "computed"},
+            computed=computed,
+        )
         return cls(**row, upstream=upstream, analytics=analytics)
 
 

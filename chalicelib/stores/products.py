@@ -22,6 +22,13 @@ STAFF_FIELDS = {
     "trend": ("product_analytics", "staff_trend"),
 }
 UPSTREAM_OF = {"price": "upstream_price", "stock_quantity": "upstream_stock_quantity"}
+# Analytics the service computes and the staff may override -> the view's computed column.
+COMPUTED_OF = {
+    "avg_daily_sales_30d": "computed_avg_daily_sales_30d",
+    "days_to_zero": "computed_days_to_zero",
+    "recommended_qty": "computed_recommended_qty",
+    "trend": "computed_trend",
+}
 
 PRODUCT_COLUMNS = f"""
     p.id, p.external_id, p.name, p.category, p.brand, p.description, p.price, p.upstream_old_price AS old_price,
@@ -29,6 +36,7 @@ PRODUCT_COLUMNS = f"""
     p.upstream_price, p.upstream_stock_quantity,
     p.avg_daily_sales_30d, p.days_to_zero, p.recommended_qty, p.trend, p.min_stock, p.delivery_days,
     p.in_transit, p.stock_status, p.last_sale_at,
+    p.computed_avg_daily_sales_30d, p.computed_trend, p.computed_days_to_zero, p.computed_recommended_qty,
     array_remove(ARRAY[{", ".join(f"CASE WHEN p.{column} IS NOT NULL THEN '{field}' END" for field, (_, column) in STAFF_FIELDS.items())}], NULL)
         AS overridden
 """  # noqa: E501 (generated from constants above)

@@ -1,0 +1,46 @@
+-- The computed analytics beside the effective ones: a staff override of days to zero, say, is shown
+-- with what the service would compute. Each effective value is still one expression,
+-- COALESCE(staff, computed); the computed values are appended as computed_* (a view may only grow).
+CREATE OR REPLACE VIEW product_view AS
+SELECT p.*,
+       p.price - p.cost AS margin,
+       i.min_stock,
+       i.delivery_days,
+       i.in_transit,
+       i.avg_daily_sales_30d,
+       COALESCE(a.staff_trend, c.trend) AS trend,
+       d.days_to_zero,
+       COALESCE(a.staff_recommended_qty, c.recommended_qty) AS recommended_qty,
+       CASE WHEN p.stock_quantity <= i.min_stock OR d.days_to_zero <= i.delivery_days THEN 'critical'
+            WHEN p.stock_quantity <= 2 * i.min_stock OR d.days_to_zero <= 2 * i.delivery_days THEN 'warning'
+            ELSE 'normal'
+       END AS stock_status,
+       a.last_sale_at,
+       a.staff_min_stock, a.staff_delivery_days, a.staff_in_transit, a.staff_avg_daily_sales_30d,
+       a.staff_days_to_zero, a.staff_recommended_qty, a.staff_trend,
+       c.avg_daily_sales_30d AS computed_avg_daily_sales_30d,
+       c.trend AS computed_trend,
+       c.days_to_zero AS computed_days_to_zero,
+       c.recommended_qty AS computed_recommended_qty
+FROM products p
+LEFT JOIN product_analytics a ON a.product_id = p.id
+CROSS JOIN LATERAL (
+    SELECT COALESCE(a.staff_min_stock, 0) AS min_stock,
+           COALESCE(a.staff_delivery_days, 14) AS delivery_days,
+           COALESCE(a.staff_in_transit, 0) AS in_transit,
+           COALESCE(a.staff_avg_daily_sales_30d, a.avg_daily_sales_30d, 0) AS avg_daily_sales_30d
+) i
+CROSS JOIN LATERAL (
+    -- What the service computes from the sales and the inputs in force (an overridden average
+    -- included), before any override of the value itself.
+    SELECT COALESCE(a.avg_daily_sales_30d, 0) AS avg_daily_sales_30d,
+           COALESCE(a.trend, 'stable') AS trend,
+           CASE WHEN i.avg_daily_sales_30d > 0
+                THEN floor(greatest(p.stock_quantity, 0) / i.avg_daily_sales_30d)::integer
+           END AS days_to_zero,
+           GREATEST(0, ceil(i.avg_daily_sales_30d * (i.delivery_days + 30))::integer
+                       + i.min_stock - p.stock_quantity - i.in_transit) AS recommended_qty
+) c
+CROSS JOIN LATERAL (
+    SELECT COALESCE(a.staff_days_to_zero, c.days_to_zero) AS days_to_zero
+) d;
