@@ -85,13 +85,18 @@ def _drop_database(postgres: PostgresServer, name: str) -> None:
     admin_run(postgres.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def database_url(postgres: PostgresServer) -> Iterator[str]:
-    """A migrated database for this test session."""
-    name, url = _create_database(postgres, "strattera_test")
+def _create_migrated_database(postgres: PostgresServer, prefix: str) -> tuple[str, str]:
+    name, url = _create_database(postgres, prefix)
     db = database_for(url)
     migrate(db)
     db.close()
+    return name, url
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres: PostgresServer) -> Iterator[str]:
+    """A migrated database for this test session."""
+    name, url = _create_migrated_database(postgres, "strattera_test")
     yield url
     _drop_database(postgres, name)
 
@@ -190,10 +195,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"
 @pytest.fixture(scope="session")
 def served_app(postgres: PostgresServer) -> Iterator[ServedApp]:
     """`chalice local` on a database of its own, synced once from a fake shop that keeps running."""
-    name, url = _create_database(postgres, "strattera_served")
-    database = database_for(url)
-    migrate(database)
-    database.close()
+    name, url = _create_migrated_database(postgres, "strattera_served")
     data = ShopData(orders=300, products=40, seed=11)
     try:
         with (

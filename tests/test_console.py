@@ -332,6 +332,15 @@ def _a_priced_product(served: ServedApp) -> dict[str, Any]:
     return next(p for p in page["items"] if p["price"] and not p["overridden"] and Decimal(p["price"]) > 200)
 
 
+def _open_a_priced_product(console: Console, ready: str = "#product-price") -> dict[str, Any]:
+    """Sign in and open a product with a price and no edits; the product as the API shows it."""
+    product = _a_priced_product(console.served)
+    console.sign_in()
+    console.open(f"/products/{product['id']}")
+    console.page.wait_for_selector(ready)
+    return product
+
+
 def test_products_price_and_cost_edits_move_the_margin_survive_a_sync_and_revert(console: Console) -> None:
     page, served = console.page, console.served
     product = _a_priced_product(served)
@@ -369,12 +378,28 @@ def test_products_price_and_cost_edits_move_the_margin_survive_a_sync_and_revert
     assert served.call("GET", f"api/products/{product['id']}")[1]["overridden"] == []
 
 
+def test_an_analytics_override_shows_the_computed_value_and_goes_back_to_it(console: Console) -> None:
+    page, served = console.page, console.served
+    product = _open_a_priced_product(console, "#analytics-days_to_zero")
+    computed = product["analytics"]["days_to_zero"]
+    shown = "—" if computed is None else f"{computed:,}".replace(",", "\u00a0")
+    page.fill("#analytics-days_to_zero", "3")
+    page.fill("#analytics-delivery_days", "30")
+    page.click("form.analytics-form button[type=submit]")
+    page.wait_for_selector("[data-override=days_to_zero]")
+    assert f"расчёт: {shown}" in page.inner_text("[data-override=days_to_zero]")
+    assert "по умолчанию: 14" in page.inner_text("[data-override=delivery_days]")
+    assert page.inner_text("dd:right-of(dt:text('Дней до нуля'))") == "3"
+    page.click("[data-override=days_to_zero] button")
+    page.wait_for_selector("[data-override=days_to_zero]", state="detached")
+    page.click("[data-override=delivery_days] button")
+    page.wait_for_selector("[data-override=delivery_days]", state="detached")
+    assert served.call("GET", f"api/products/{product['id']}")[1]["overridden"] == []
+
+
 def test_a_failed_save_shows_the_api_message_and_keeps_what_was_typed(console: Console) -> None:
     page = console.page
-    product = _a_priced_product(console.served)
-    console.sign_in()
-    console.open(f"/products/{product['id']}")
-    page.wait_for_selector("#product-price")
+    _open_a_priced_product(console)
     page.fill("#product-price", "12,5 руб")
     page.click("form[data-field=price] button[type=submit]")
     page.wait_for_selector("form[data-field=price] .field-message")
@@ -384,10 +409,7 @@ def test_a_failed_save_shows_the_api_message_and_keeps_what_was_typed(console: C
 
 def test_the_trends_chart_follows_the_chosen_range(console: Console) -> None:
     page = console.page
-    product = _a_priced_product(console.served)
-    console.sign_in()
-    console.open(f"/products/{product['id']}")
-    page.wait_for_selector("#trends-title")
+    _open_a_priced_product(console, "#trends-title")
     expect(page.locator(".chart .bar")).to_have_count(30)
     page.select_option("#trends-title + label select", "90")
     expect(page.locator(".chart .bar")).to_have_count(90)

@@ -5,12 +5,13 @@ import { api } from './api.js';
 import { t } from './i18n.js';
 import { EditedMark } from './ui.js';
 
-// A staff edit of `field`: the "edited" mark, the shop's value when there is one, and a revert button.
-export function OverrideLine({ field, overridden, shopValue, revertLabel, onRevert, disabled }) {
+// A staff edit of `field`: the "edited" mark, the value it replaces when there is one (the shop's, by
+// default; `valueKey` names another wording: computed, default), and a revert button.
+export function OverrideLine({ field, overridden, shopValue, valueKey = 'override.shop', revertLabel, onRevert, disabled }) {
   if (!overridden) return null;
   return html`<p class="override" data-override=${field}>
     <${EditedMark} />
-    ${shopValue !== undefined ? html`<span class="shop-value">${t('override.shop', { value: shopValue })}</span>` : null}
+    ${shopValue !== undefined ? html`<span class="shop-value">${t(valueKey, { value: shopValue })}</span>` : null}
     <button type="button" class="link" disabled=${disabled} onClick=${() => onRevert(field)}>
       ${revertLabel || t('override.revert')}
     </button>

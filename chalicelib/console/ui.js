@@ -2,6 +2,7 @@
 import { html, useEffect, useState, useCallback, createContext, useContext } from './lib.js';
 import { t } from './i18n.js';
 import { number } from './format.js';
+import { go } from './router.js';
 
 // {name, access, shop_timezone} of the signed-in token; `access === 'read'` turns edits off.
 export const Session = createContext(null);
@@ -99,5 +100,30 @@ export function Field({ id, label, error, hint, children }) {
     ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
     ${error ? html`<p class="field-message" id=${`${id}-error`}>${error}</p>` : null}
     ${children}
+  </div>`;
+}
+
+// A filter form over a list whose filters live in the URL: edits stay in the form until it is
+// submitted, which goes to the first page of the new list.
+export function useFilterForm(applied, path) {
+  const [form, setForm] = useState(applied);
+  useEffect(() => setForm(applied), [JSON.stringify(applied)]);
+  const set = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.value });
+  const submit = (e) => {
+    e.preventDefault();
+    go(path, { ...form, offset: 0 });
+  };
+  return { form, setForm, set, submit };
+}
+
+// A chart's heading with its range: "Period [30 days]".
+export function ChartHead({ id, title, heading = 'h2', days, choices, onChange }) {
+  return html`<div class="chart-head">
+    <${heading} id=${id}>${title}<//>
+    <label>${t('figures.chartRange')}
+      <select value=${days} onChange=${(e) => onChange(Number(e.currentTarget.value))}>
+        ${choices.map((n) => html`<option value=${n}>${t('figures.days', { n })}</option>`)}
+      </select>
+    </label>
   </div>`;
 }

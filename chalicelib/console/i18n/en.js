@@ -56,6 +56,7 @@ export default {
   'override.clear': 'Clear',
   'override.cleared': 'Cleared',
   'override.default': 'Back to the default',
+  'override.defaultValue': 'default: {value}',
   'override.computed': 'Back to the computed value',
 
   'resource.orders': 'Orders',

@@ -56,6 +56,7 @@ export default {
   'override.clear': 'Очистить',
   'override.cleared': 'Очищено',
   'override.default': 'Вернуть по умолчанию',
+  'override.defaultValue': 'по умолчанию: {value}',
   'override.computed': 'Вернуть расчётное',
 
   'resource.orders': 'Заказы',

@@ -1,11 +1,11 @@
 // Orders: filters beside the list (statuses, shop-local dates, search, sort), the exact total, pages.
 // The filters live in the URL, so back from an order returns to the same list.
-import { html, useState, useEffect } from '../lib.js';
+import { html } from '../lib.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { go } from '../router.js';
-import { ApiErrorBox, EditedMark, Loading, Pager, StatusBadge, useLoad } from '../ui.js';
+import { ApiErrorBox, EditedMark, Loading, Pager, StatusBadge, useFilterForm, useLoad } from '../ui.js';
 
 export const STATUSES = ['unpaid', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'overdue', 'refunded'];
 const SORTS = ['-created_at', 'created_at', '-total_amount', 'total_amount'];
@@ -23,15 +23,9 @@ function filtersFrom(params) {
 }
 
 function Filters({ applied }) {
-  const [form, setForm] = useState(applied);
-  useEffect(() => setForm(applied), [JSON.stringify(applied)]);
-  const set = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.value });
+  const { form, setForm, set, submit } = useFilterForm(applied, '/orders');
   const toggle = (status) =>
     setForm({ ...form, status: form.status.includes(status) ? form.status.filter((s) => s !== status) : [...form.status, status] });
-  const submit = (e) => {
-    e.preventDefault();
-    go('/orders', { ...form, offset: 0 });
-  };
   return html`<form class="filters" onSubmit=${submit} aria-label=${t('filters.label')}>
     <fieldset>
       <legend>${t('orders.status')}</legend>

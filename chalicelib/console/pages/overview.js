@@ -5,7 +5,7 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { addDays, dateTime, money, number, seconds, shopToday } from '../format.js';
 import { BarChart } from '../chart.js';
-import { ApiErrorBox, Badge, Loading, Notice, ReadOnlyLine, canEdit, useLoad, useSession } from '../ui.js';
+import { ApiErrorBox, Badge, ChartHead, Loading, ReadOnlyLine, canEdit, useLoad, useSession } from '../ui.js';
 
 const RESOURCES = ['products', 'orders'];
 const RANGES = [7, 30, 90, 365];
@@ -137,14 +137,7 @@ function Figures() {
           )}
         </div>`
       : null}
-    <div class="chart-head">
-      <h3 id="revenue-chart">${t('figures.chart')}</h3>
-      <label>${t('figures.chartRange')}
-        <select value=${range} onChange=${(e) => setRange(Number(e.currentTarget.value))}>
-          ${RANGES.map((n) => html`<option value=${n}>${t('figures.days', { n })}</option>`)}
-        </select>
-      </label>
-    </div>
+    <${ChartHead} id="revenue-chart" heading="h3" title=${t('figures.chart')} days=${range} choices=${RANGES} onChange=${setRange} />
     <${Loading} when=${chart.loading} />
     <${ApiErrorBox} error=${chart.error} doing=${t('figures.doing')} />
     ${chart.data

@@ -5,7 +5,7 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { BarChart, LineChart } from '../chart.js';
-import { ApiErrorBox, Badge, Field, Loading, Notice, ReadOnlyLine, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
+import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
 import { OverrideLine, useRevert } from '../overrides.js';
 
 // One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
@@ -29,9 +29,12 @@ function parsed(text, { integer }) {
   return value;
 }
 
+// One edit form's state: its error and message, `save(route, body)` (PUT, keeping what was typed on
+// failure) and `revert(field)` (DELETE the override).
 function useEditing(product, onSaved) {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [saving, setSaving] = useState(false);
   const [revert, reverting] = useRevert(
     `products/${product.id}`,
     (saved, field) => {
@@ -41,31 +44,33 @@ function useEditing(product, onSaved) {
     },
     setError,
   );
-  return { error, setError, notice, setNotice, revert, reverting };
+  const save = async (route, body, savedText = t('common.saved')) => {
+    setSaving(true);
+    setNotice(null);
+    try {
+      const saved = await api(`products/${product.id}/${route}`, { method: 'PUT', body });
+      setError(null);
+      setNotice({ text: savedText });
+      onSaved(saved);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return { error, notice, setNotice, saving, save, revert, reverting };
 }
 
 function SingleValue({ spec, product, onSaved }) {
   const editable = canEdit(useSession());
   const current = product[spec.field] === null || product[spec.field] === undefined ? '' : String(product[spec.field]);
   const [value, setValue] = useState(current);
-  const [saving, setSaving] = useState(false);
   const edit = useEditing(product, onSaved);
   useEffect(() => setValue(current), [current, product.updated_at]);
   const id = `product-${spec.field}`;
-  const save = async (e) => {
+  const save = (e) => {
     e.preventDefault();
-    setSaving(true);
-    edit.setNotice(null);
-    try {
-      const saved = await api(`products/${product.id}/${spec.route}`, { method: 'PUT', body: { [spec.key]: parsed(value, spec) } });
-      edit.setError(null);
-      edit.setNotice({ text: t('common.saved') });
-      onSaved(saved);
-    } catch (failure) {
-      edit.setError(failure);
-    } finally {
-      setSaving(false);
-    }
+    edit.save(spec.route, { [spec.key]: parsed(value, spec) });
   };
   const shopValue = spec.shop && product.upstream[spec.field] !== undefined
     ? (spec.money ? money(product.upstream[spec.field]) : number(product.upstream[spec.field]))
@@ -75,7 +80,7 @@ function SingleValue({ spec, product, onSaved }) {
       <div class="inline">
         <input id=${id} inputmode=${spec.integer ? 'numeric' : 'decimal'} value=${value} disabled=${!editable}
           aria-invalid=${edit.error ? 'true' : undefined} onInput=${(e) => setValue(e.currentTarget.value)} />
-        <button type="submit" disabled=${!editable || saving}>${saving ? t('common.saving') : t('common.save')}</button>
+        <button type="submit" disabled=${!editable || edit.saving}>${edit.saving ? t('common.saving') : t('common.save')}</button>
       </div>
       <${OverrideLine} field=${spec.field} overridden=${product.overridden.includes(spec.field)} shopValue=${shopValue}
         revertLabel=${spec.shop ? undefined : t('override.clear')} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
@@ -86,24 +91,14 @@ function SingleValue({ spec, product, onSaved }) {
 
 function Visibility({ product, onSaved }) {
   const editable = canEdit(useSession());
-  const [saving, setSaving] = useState(false);
   const edit = useEditing(product, onSaved);
-  const toggle = async (e) => {
+  const toggle = (e) => {
     const hidden = e.currentTarget.checked;
-    setSaving(true);
-    try {
-      onSaved(await api(`products/${product.id}/visibility`, { method: 'PUT', body: { hidden } }));
-      edit.setError(null);
-      edit.setNotice({ text: hidden ? t('product.nowHidden') : t('product.nowShown') });
-    } catch (failure) {
-      edit.setError(failure);
-    } finally {
-      setSaving(false);
-    }
+    edit.save('visibility', { hidden }, hidden ? t('product.nowHidden') : t('product.nowShown'));
   };
   return html`<div class="single">
     <label class="check"><input type="checkbox" id="product-hidden" checked=${product.is_hidden}
-      disabled=${!editable || saving} onChange=${toggle} /> ${t('product.field.is_hidden')}</label>
+      disabled=${!editable || edit.saving} onChange=${toggle} /> ${t('product.field.is_hidden')}</label>
     <p class="hint">${t('product.hiddenHint')}</p>
     <${OverrideLine} field="is_hidden" overridden=${product.overridden.includes('is_hidden')}
       revertLabel=${t('override.clear')} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
@@ -118,13 +113,20 @@ function analyticsForm(product) {
   return Object.fromEntries([...INPUTS.map((i) => i.field), ...COMPUTED].map((f) => [f, text(f)]));
 }
 
+// What the service computes for an overridden value (the API sends it beside the override).
+function computedText(product, field) {
+  const value = product.analytics.computed[field];
+  if (value === undefined) return undefined;
+  if (value === null) return '—';
+  return field === 'trend' ? t(`trend.${value}`) : number(value);
+}
+
 function Analytics({ product, onSaved }) {
   const editable = canEdit(useSession());
   const [form, setForm] = useState(analyticsForm(product));
-  const [saving, setSaving] = useState(false);
   const edit = useEditing(product, onSaved);
   useEffect(() => setForm(analyticsForm(product)), [product.updated_at, product.overridden.join(), JSON.stringify(product.analytics)]);
-  const save = async (e) => {
+  const save = (e) => {
     e.preventDefault();
     const before = analyticsForm(product);
     const changes = {};
@@ -136,25 +138,14 @@ function Analytics({ product, onSaved }) {
       edit.setNotice({ text: t('common.nothingChanged'), kind: 'warn' });
       return;
     }
-    setSaving(true);
-    edit.setNotice(null);
-    try {
-      const saved = await api(`products/${product.id}/analytics`, { method: 'PUT', body: changes });
-      edit.setError(null);
-      edit.setNotice({ text: t('common.saved') });
-      onSaved(saved);
-    } catch (failure) {
-      edit.setError(failure);
-    } finally {
-      setSaving(false);
-    }
+    edit.save('analytics', changes);
   };
   const input = (field, extra = {}) => {
     const id = `analytics-${field}`;
     const set = (e) => setForm({ ...form, [field]: e.currentTarget.value });
     const control = field === 'trend'
       ? html`<select id=${id} value=${form.trend} onChange=${set} disabled=${!editable}>
-          <option value="">${t('product.computed', { value: t(`trend.${product.analytics.trend}`) })}</option>
+          <option value="">${t('product.computed', { value: t(`trend.${product.analytics.computed.trend ?? product.analytics.trend}`) })}</option>
           ${TRENDS.map((s) => html`<option value=${s}>${t(`trend.${s}`)}</option>`)}
         </select>`
       : html`<input id=${id} inputmode="decimal" value=${form[field]} onInput=${set} disabled=${!editable}
@@ -163,7 +154,8 @@ function Analytics({ product, onSaved }) {
         error=${edit.error ? edit.error.fieldMessage(field) : null}>
       ${control}
       <${OverrideLine} field=${field} overridden=${product.overridden.includes(field)}
-        shopValue=${extra.shopValue} revertLabel=${extra.revertLabel} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+        shopValue=${extra.shopValue} valueKey=${extra.valueKey} revertLabel=${extra.revertLabel}
+        disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
     <//>`;
   };
   return html`<form class="analytics-form" onSubmit=${save} aria-labelledby="analytics-title">
@@ -171,17 +163,18 @@ function Analytics({ product, onSaved }) {
     <${ApiErrorBox} error=${edit.error} doing=${t('product.saving')} />
     <fieldset><legend>${t('product.inputs')}</legend>
       <div class="grid">${INPUTS.map((i) => input(i.field, {
-        shopValue: number(i.fallback), revertLabel: t('override.default'), hint: t('product.defaultHint', { value: i.fallback }),
+        shopValue: number(i.fallback), valueKey: 'override.defaultValue', revertLabel: t('override.default'),
+        hint: t('product.defaultHint', { value: i.fallback }),
       }))}</div>
     </fieldset>
     <fieldset><legend>${t('product.overrides')}</legend>
       <p class="hint">${t('product.overridesHint')}</p>
       <div class="grid">${COMPUTED.map((f) => input(f, {
         placeholder: f === 'trend' ? '' : t('product.computed', { value: number(product.analytics[f]) }),
-        revertLabel: t('override.computed'),
+        shopValue: computedText(product, f), valueKey: 'product.computed', revertLabel: t('override.computed'),
       }))}</div>
     </fieldset>
-    <div class="buttons"><button type="submit" disabled=${!editable || saving}>${saving ? t('common.saving') : t('common.save')}</button></div>
+    <div class="buttons"><button type="submit" disabled=${!editable || edit.saving}>${edit.saving ? t('common.saving') : t('common.save')}</button></div>
     <${Notice} notice=${edit.notice} />
   </form>`;
 }
@@ -190,14 +183,7 @@ function Trends({ product }) {
   const [days, setDays] = useState(30);
   const trends = useLoad(() => api(`products/${product.id}/trends${query({ days })}`), [days, product.updated_at]);
   return html`<section aria-labelledby="trends-title">
-    <div class="chart-head">
-      <h2 id="trends-title">${t('product.trends')}</h2>
-      <label>${t('figures.chartRange')}
-        <select value=${days} onChange=${(e) => setDays(Number(e.currentTarget.value))}>
-          ${[30, 90, 365].map((n) => html`<option value=${n}>${t('figures.days', { n })}</option>`)}
-        </select>
-      </label>
-    </div>
+    <${ChartHead} id="trends-title" title=${t('product.trends')} days=${days} choices=${[30, 90, 365]} onChange=${setDays} />
     <${Loading} when=${trends.loading} />
     <${ApiErrorBox} error=${trends.error} doing=${t('product.trendsDoing')} />
     ${trends.data

@@ -1,11 +1,11 @@
 // Products: search, category, hidden and stock-status filters; prices, stock, cost, margin and the
 // analytics at a glance, the stock status coloured.
-import { html, useState, useEffect } from '../lib.js';
+import { html } from '../lib.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { money, number } from '../format.js';
 import { go } from '../router.js';
-import { ApiErrorBox, Badge, EditedMark, Loading, Pager, StockBadge, useLoad } from '../ui.js';
+import { ApiErrorBox, Badge, EditedMark, Loading, Pager, StockBadge, useFilterForm, useLoad } from '../ui.js';
 
 const SORTS = ['name', '-name', 'price', '-price', 'stock_quantity', '-stock_quantity', 'days_to_zero', '-avg_daily_sales_30d', '-updated_at'];
 const STOCK = ['critical', 'warning', 'normal'];
@@ -23,14 +23,8 @@ function filtersFrom(params) {
 }
 
 function Filters({ applied }) {
-  const [form, setForm] = useState(applied);
-  useEffect(() => setForm(applied), [JSON.stringify(applied)]);
+  const { form, set, submit } = useFilterForm(applied, '/products');
   const categories = useLoad(() => api('products/categories'), []);
-  const set = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.value });
-  const submit = (e) => {
-    e.preventDefault();
-    go('/products', { ...form, offset: 0 });
-  };
   return html`<form class="filters" onSubmit=${submit} aria-label=${t('filters.label')}>
     <div class="row">
       <div class="field grow"><label for="p-q">${t('products.search')}</label>
