@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint typecheck unit bench bench-api package clean
+.PHONY: test run lint typecheck unit bench bench-api bench-console package clean
 
 test: lint typecheck unit
 
@@ -31,6 +31,9 @@ bench: $(BIN)/.installed
 
 bench-api: $(BIN)/.installed
 	$(BIN)/python -m bench.api_bench
+
+bench-console: $(BIN)/.installed
+	$(BIN)/python -m bench.console_bench $(BENCH_ARGS)
 
 package:  ## the CloudFormation stack for STAGE (default prod), linted; see README, Runbook
 	deploy/package.sh $(or $(STAGE),prod)

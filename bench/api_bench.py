@@ -49,8 +49,9 @@ LOAD = [
                      'Самара', 'Уфа', 'Пермь', 'Воронеж'])[1 + g % 10],
               100000000 + g,
               t, t + interval '1 hour', '\\x00'::bytea
-       FROM generate_series(1, :orders) g,
-            LATERAL (SELECT now() - random() * interval '365 days' AS t) x""",
+       -- random() in the select list of the subquery: once per order (an uncorrelated LATERAL
+       -- subquery ran once, and gave every order the same time)
+       FROM (SELECT g, now() - random() * interval '365 days' AS t FROM generate_series(1, :orders) g) s""",
     """INSERT INTO order_items (order_id, position, name, normalized_name, quantity, price, product_id)
        SELECT o.id, p, 'Product ' || pid, 'product ' || pid, 1 + (o.id + p) % 3, 1000, pid
        FROM orders o, generate_series(1, 3) p,
@@ -123,24 +124,33 @@ def main() -> None:
     args = parser.parse_args()
 
     admin_url, server = admin_database(args.database_url)
-    name = "strattera_api_bench"
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
     try:
-        exists = bool(_database(admin_url).run("SELECT 1 FROM pg_database WHERE datname = :n", n=name))
-        loaded = exists and _database(url).run("SELECT count(*) FROM orders") == [[args.orders]]
-        if not (args.keep and loaded):
-            from chalicelib.migrate import migrate
-
-            admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin(admin_url, f'CREATE DATABASE "{name}"')
-            migrate(_database(url))
-            load(url, args.orders, args.products)
-        run_cases(url, args)
+        run_cases(loaded_database(admin_url, args), args)
     finally:
         if not args.keep:
-            admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin(admin_url, f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
         if server:
             server.stop()
+
+
+NAME = "strattera_api_bench"
+
+
+def loaded_database(admin_url: str, args: argparse.Namespace) -> str:
+    """The URL of `NAME` holding `args.orders` orders: loaded now, or (with --keep) as a run before
+    left it, brought up to the current migrations."""
+    from chalicelib.migrate import migrate
+
+    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{NAME}"))
+    exists = bool(_database(admin_url).run("SELECT 1 FROM pg_database WHERE datname = :n", n=NAME))
+    loaded = exists and _database(url).run("SELECT count(*) FROM orders") == [[args.orders]]
+    if not (args.keep and loaded):
+        admin(admin_url, f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
+        admin(admin_url, f'CREATE DATABASE "{NAME}"')
+        migrate(_database(url))
+        load(url, args.orders, args.products)
+    migrate(_database(url))
+    return url
 
 
 def run_cases(url: str, args: argparse.Namespace) -> None:
