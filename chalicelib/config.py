@@ -41,6 +41,11 @@ class ConnectParams:
     sslmode: str = "prefer"
     sslrootcert: str | None = None
 
+    def describe(self) -> str:
+        """`user@host:port/database` (or the socket folder): for messages; never the password."""
+        place = f"{self.unix_sock}" if self.unix_sock else f"{self.host}:{self.port}"
+        return f"{self.user}@{place}/{self.database}"
+
     def ssl_context(self) -> ssl.SSLContext | Literal[False] | None:
         """What pg8000's `ssl_context` takes: False for no TLS, None for `prefer` (pg8000 tries TLS
         unverified and falls back), else the context TLS must succeed with."""

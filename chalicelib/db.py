@@ -41,6 +41,31 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+def _server_error(exc: BaseException) -> BaseException:
+    """The server's own error behind `exc`, if there is one. When the server refuses a login it closes
+    the socket; pg8000's goodbye on it can then fail, and what reaches us is a "network error" whose
+    context holds the refusal (28P01 and all)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if sqlstate(seen) is not None:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return exc
+
+
+def _cannot_connect(p: ConnectParams, exc: BaseException, why: str | None = None) -> DatabaseUnavailableError:
+    """ "cannot connect to postgres@127.0.0.1:5432/strattera: database "strattera" does not exist (3D000)"."""
+    if why is None:
+        if isinstance(exc, DatabaseError) and exc.args and isinstance(exc.args[0], dict):
+            why = f"{exc.args[0].get('M', 'refused')} ({sqlstate(exc)})"  # the server's words: no secret
+        elif isinstance(exc, OSError):
+            why = exc.strerror or type(exc).__name__  # "Connection refused", "timed out", ...
+            why = why if not isinstance(exc, TimeoutError) else "no answer in time"
+        else:
+            why = str(exc) or type(exc).__name__
+    return DatabaseUnavailableError(f"cannot connect to {p.describe()}: {why}")
+
+
 def is_connection_lost(exc: BaseException) -> bool:
     if isinstance(exc, InterfaceError | OSError):
         return True
@@ -73,18 +98,20 @@ class Database:
     # -- connections ------------------------------------------------------------------------------
 
     def connect(self) -> Connection:
-        """A new connection (not from the pool); the caller closes it."""
+        """A new connection (not from the pool); the caller closes it. Failing, the error names the
+        database as user@host:port/name and says why (never the password)."""
+        params = self._params(False)
         try:
-            return self._open(self._params(False))
-        except DatabaseError as exc:
-            if sqlstate(exc) != "28P01":  # invalid_password: maybe rotated, fetch it again
-                raise DatabaseUnavailableError(f"cannot connect to the database ({sqlstate(exc)})") from exc
+            return self._open(params)
+        except (DatabaseError, InterfaceError, OSError) as exc:
+            refused = _server_error(exc)
+            if sqlstate(refused) != "28P01":  # invalid_password: maybe rotated, fetch it again
+                raise _cannot_connect(params, refused) from exc
+            params = self._params(True)
             try:
-                return self._open(self._params(True))
+                return self._open(params)
             except (DatabaseError, InterfaceError, OSError) as again:
-                raise DatabaseUnavailableError("cannot connect to the database (login failed)") from again
-        except (InterfaceError, OSError) as exc:
-            raise DatabaseUnavailableError("cannot connect to the database") from exc
+                raise _cannot_connect(params, again, "login failed") from again
 
     def _open(self, p: ConnectParams) -> Connection:
         timeout = max(self._connect_timeout_s, self._statement_timeout_ms / 1000 + 5)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 
@@ -99,3 +100,20 @@ def test_threads_each_get_a_working_connection(db: Database) -> None:
         thread.join()
     assert errors == []
     assert len(set(pids)) == 6  # concurrent units of work never share a connection
+
+
+def test_a_failed_connection_names_user_host_port_and_database_but_never_the_password(database_url: str):
+    given = parse_database_url(database_url)
+    missing = dataclasses.replace(given, database="no_such_database_here", password="s3cret-pass")
+    with pytest.raises(DatabaseUnavailableError) as info:
+        Database(lambda refresh: missing).run("SELECT 1")
+    assert info.value.message.startswith(f"cannot connect to {given.user}@")
+    assert "/no_such_database_here: " in info.value.message and "3D000" in info.value.message
+    closed = dataclasses.replace(given, host="127.0.0.1", port=1, unix_sock=None, password="s3cret-pass")
+    with pytest.raises(DatabaseUnavailableError) as info:
+        Database(lambda refresh: closed, connect_timeout_s=2).run("SELECT 1")
+    assert (
+        info.value.message
+        == f"cannot connect to {given.user}@127.0.0.1:1/{given.database}: Connection refused"
+    )
+    assert "s3cret" not in info.value.message
