@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -32,22 +32,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever `sys.stdout` is at the time (test runners swap it)."""
+class _StandardStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` (or `sys.stderr`) is at the time (test runners swap them)."""
+
+    def __init__(self, name: Literal["stdout", "stderr"]) -> None:
+        super().__init__()
+        self._name = name
 
     @property
     def stream(self) -> Any:
-        return sys.stdout
+        return getattr(sys, self._name)
 
     @stream.setter
     def stream(self, value: Any) -> None:
         pass
 
 
-def setup_logging(level: int = logging.INFO) -> None:
-    """Send every log record to stdout as JSON (Lambda ships stdout to CloudWatch)."""
+def setup_logging(level: int = logging.INFO, *, stream: Literal["stdout", "stderr"] = "stdout") -> None:
+    """Send every log record to `stream` as JSON: stdout in Lambda (which ships it to CloudWatch),
+    stderr for the command-line tools, whose stdout is their result."""
     root = logging.getLogger()
-    handler = _StdoutHandler()
+    handler = _StandardStreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     # Lambda's runtime installs its own handler; replace it so each line is exactly one JSON object.
     root.handlers = [handler]

@@ -98,10 +98,21 @@ def migrate_and_prepare(db: Database, *, tz: str) -> list[str]:
     return applied
 
 
-def main() -> int:
+USAGE = "usage: python -m chalicelib.migrate"
+
+
+def main(argv: list[str]) -> int:
+    """Prints what it applied on stdout, the JSON log records on stderr. Exit status: 0 applied or
+    nothing to apply, 1 failed (configuration, database, a migration), 2 bad usage."""
     from chalicelib.wiring import database, settings, setup_logging
 
-    setup_logging()
+    if argv in (["-h"], ["--help"]):
+        print(f"{USAGE}\n\nApplies pending migrations to DATABASE_URL; safe to run twice, or twice at once.")
+        return 0
+    if argv:
+        print(USAGE, file=sys.stderr)
+        return 2
+    setup_logging(stream="stderr")
     try:
         applied = migrate_and_prepare(database(), tz=str(settings().shop_timezone.key))
     except StratteraError as exc:
@@ -112,4 +123,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
