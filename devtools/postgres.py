@@ -8,6 +8,7 @@ the `pgserver` package. Each returns an admin URL (a superuser, database `postgr
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import socket
@@ -98,10 +99,9 @@ def start_docker() -> PostgresServer:
 
 def start_initdb(data_dir: Path | None = None) -> PostgresServer:
     """A cluster made with the initdb/pg_ctl on PATH, listening on a Unix socket and a free port."""
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        raise RuntimeError("initdb refuses to run as root")
-    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
-        raise RuntimeError("initdb/pg_ctl not on PATH")
+    refusal = _initdb_refusal()
+    if refusal:
+        raise RuntimeError(refusal)
     temporary = data_dir is None
     base = Path(tempfile.mkdtemp(prefix="strattera-pg-")) if data_dir is None else data_dir
     data = base / "data"
@@ -168,10 +168,35 @@ def start_any(data_dir: Path | None = None) -> PostgresServer:
         return start_pgserver(data_dir)
 
 
-def server_from_env_or_start() -> PostgresServer:
+def _initdb_refusal() -> str | None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return "initdb refuses to run as root"
+    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
+        return "no initdb/pg_ctl on PATH"
+    return None
+
+
+@functools.cache
+def chosen_test_server() -> tuple[str, str]:
+    """(which, why): the PostgreSQL the tests will use, in the order `server_from_env_or_start` tries."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        from chalicelib.config import parse_database_url
+
+        return "TEST_DATABASE_URL", f"it is set: {parse_database_url(url).describe()}"
+    if _docker_works():
+        return "docker", "no TEST_DATABASE_URL; a Docker engine answers (postgres:16-alpine, a free port)"
+    refusal = _initdb_refusal()
+    if refusal is None:
+        return "initdb", "no TEST_DATABASE_URL, no Docker engine; a throwaway cluster from initdb on PATH"
+    return "pgserver", f"no TEST_DATABASE_URL, no Docker engine, {refusal}: the embedded server of pgserver"
+
+
+def server_from_env_or_start() -> PostgresServer:
+    which, _ = chosen_test_server()
+    url = os.environ.get("TEST_DATABASE_URL")
+    if which == "TEST_DATABASE_URL" and url:
         return PostgresServer(url, "TEST_DATABASE_URL", lambda: None)
-    server = start_any()
+    server = start_docker() if which == "docker" else start_any()
     atexit.register(server.stop)
     return server

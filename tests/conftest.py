@@ -25,7 +25,7 @@ from chalicelib.sync import SyncService
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from devtools.fake_shop import FakeShop
-from devtools.postgres import PostgresServer, server_from_env_or_start
+from devtools.postgres import PostgresServer, server_from_env_or_start, chosen_test_server
 from devtools.served_app import ServedApp, serve_app
 from devtools.shop_data import ShopData
 
@@ -67,6 +67,11 @@ def admin_run(admin_url: str, sql: str) -> None:
 def database_for(url: str, **kwargs: object) -> Database:
     params = parse_database_url(url)
     return Database(lambda refresh: params, **kwargs)  # type: ignore[arg-type]
+
+
+def pytest_report_header() -> str:
+    which, why = chosen_test_server()
+    return f"PostgreSQL for the tests: {which} ({why})"
 
 
 @pytest.fixture(scope="session")
