@@ -25,7 +25,7 @@ from chalicelib.sync import SyncService
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from devtools.fake_shop import FakeShop
-from devtools.postgres import PostgresServer, server_from_env_or_start, chosen_test_server
+from devtools.postgres import PostgresServer, chosen_test_server, server_from_env_or_start
 from devtools.served_app import ServedApp, serve_app
 from devtools.shop_data import ShopData
 
