@@ -1,5 +1,6 @@
 # The README's two commands: `make run` (the service locally) and `make test` (everything CI checks).
 PYTHON ?= python3
+SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -7,11 +8,19 @@ BIN := $(VENV)/bin
 
 test: lint typecheck unit
 
+# The first time (and when a requirements file changes): a dot per package pip collects, pip's own
+# output in $(VENV)/install.log, shown in full when the install fails.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $@
+	@printf 'installing the Python packages into %s (the first time takes a minute or two) ' "$(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
+		|| { echo; cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install --progress-bar off -r requirements-dev.txt 2>&1 \
+		| tee -a $(VENV)/install.log | awk '/^Collecting /{printf "."; fflush()}'; \
+		status=$${PIPESTATUS[0]}; echo; \
+		if [ $$status -ne 0 ]; then cat $(VENV)/install.log; exit $$status; fi
+	@echo "done (log: $(VENV)/install.log)"
+	@touch $@
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -23,8 +32,8 @@ typecheck: $(BIN)/.installed
 unit: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-run: $(BIN)/.installed
-	$(BIN)/python -m devtools.run_local
+run: $(BIN)/.installed  ## VERBOSE=1 shows the service's JSON log records and access log too
+	@$(BIN)/python -m devtools.run_local $(if $(VERBOSE),--verbose)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.sync_bench

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -74,7 +75,9 @@ class FakeShop:
         host: str = "127.0.0.1",
         port: int = 0,
         drift_every_s: float | None = None,
+        on_drift: Callable[[dict[str, int]], None] | None = None,
     ) -> None:
+        """`on_drift(changes)` after each drift step (default: one line on stdout)."""
         self.data = data
         self.token = token
         self._host = host
@@ -86,6 +89,9 @@ class FakeShop:
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         self._drift_every_s = drift_every_s
+        self._on_drift = on_drift or (
+            lambda changes: print(f"fake shop: {describe_drift(changes)}", flush=True)
+        )
         self._stopping = threading.Event()
 
     @property
@@ -143,8 +149,18 @@ class FakeShop:
     def _drift_loop(self) -> None:
         assert self._drift_every_s
         while not self._stopping.wait(self._drift_every_s):
-            changes = self.data.drift()
-            print(f"fake shop drift: {changes}", flush=True)
+            self._on_drift(self.data.drift())
+
+
+def describe_drift(changes: dict[str, int]) -> str:
+    """{'new_orders': 2, 'status_moves': 1, 'product_changes': 0} -> "2 new orders, 1 status moved"."""
+    words = {
+        "new_orders": "new orders",
+        "status_moves": "statuses moved",
+        "product_changes": "products changed",
+    }
+    said = [f"{count} {words.get(name, name)}" for name, count in changes.items() if count]
+    return ", ".join(said) or "no change"
 
 
 def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:

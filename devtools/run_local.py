@@ -1,24 +1,34 @@
 """`make run`: the whole service on this machine, with no AWS account and no shop token.
 
-It starts (or reuses) a PostgreSQL, applies the migrations, starts the fake shop (unless
-STRATTERA_API_TOKEN is set: then the real shop), starts `chalice local`, and runs the 5-minute sync
-schedule that `chalice local` does not run, with the first sync at once. Ctrl-C stops all of it.
-Data persists in `.local/` between runs.
+It checks its port, starts (or reuses) a PostgreSQL, applies the migrations, starts the fake shop
+(unless STRATTERA_API_TOKEN is set: then the real shop), starts `chalice local`, and runs the 5-minute
+sync schedule that `chalice local` does not run, with the first sync at once. Ctrl-C stops all of it.
+Data persists in `.local/` between runs: the database, the dev token, the fake shop and its clock.
+It shows a line per sync run, staff edit and error; `--verbose` (`make run VERBOSE=1`) shows the
+service's own output as well: the JSON log records Lambda sends to CloudWatch, the access log.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
+import pwd
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
+from devtools.people_lines import people_line
 from devtools.postgres import PostgresServer, start_pgserver
+from devtools.shop_data import ShopData
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("STRATTERA_LOCAL_DIR") or ROOT / ".local")  # data kept between runs
@@ -47,29 +57,103 @@ def shop_epoch() -> datetime:
     return datetime.fromisoformat(path.read_text().strip())
 
 
+PGSERVER_USER = "pgserver"  # the system user the embedded PostgreSQL runs as under root
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as chalice's server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def start_database() -> tuple[str, PostgresServer | None]:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
+    if os.geteuid() == 0 and not _user_exists(PGSERVER_USER):
+        say(
+            f"running as root: PostgreSQL refuses to run as root, so the embedded one runs as the system "
+            f"user '{PGSERVER_USER}', created now (once; `userdel {PGSERVER_USER}` removes it)"
+        )
     server = start_pgserver(STATE / "pgdata")
     return server.admin_url, server
 
 
-def main() -> int:
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def fake_shop_data() -> ShopData:
+    """The fake shop as the last run left it (`.local/fake-shop.json`), or a new one: a restart must
+    not look to the sync like orders that vanished."""
+
+    saved = STATE / "fake-shop.json"
+    if saved.exists():
+        return ShopData.load(saved, seed=42)
+    return ShopData(orders=1500, products=80, seed=42, now=shop_epoch())
+
+
+class Output:
+    """`chalice local`'s output, shown line by line: as is with --verbose, else as people lines."""
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+
+    def follow(self, stream: IO[str]) -> None:
+        for raw in stream:
+            line = raw.rstrip("\n") if self.verbose else people_line(raw)
+            if line:
+                say(line) if not self.verbose else print(line, flush=True)
+
+
+class PeopleHandler(logging.Handler):
+    """This process's own log records (the schedule's syncs): warnings and errors as people lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            say(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="show the service's own output too")
+    verbose = parser.parse_args(argv).verbose
+    raw_port = os.environ.get("PORT", "8000")
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        print(f"PORT={raw_port!r} is not a port number", file=sys.stderr)
+        return 2
+    port = int(raw_port)
+    if port_taken(port):  # before anything starts: nothing to clean up
+        print(f"port {port} is in use; set PORT, e.g. PORT={port + 1} make run", file=sys.stderr)
+        return 1
     STATE.mkdir(parents=True, exist_ok=True)
-    port = int(os.environ.get("PORT", "8000"))
+    _log_for_people(verbose)
+    # pgserver's platformdirs warns that a server's session has no XDG_RUNTIME_DIR: nothing to act on.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     database_url, server = start_database()
-    env = dict(os.environ, DATABASE_URL=database_url)
+    env = dict(os.environ, DATABASE_URL=database_url, PYTHONUNBUFFERED="1")
     fake_shop = None
     if not env.get("STRATTERA_API_TOKEN"):
-        from devtools.fake_shop import FakeShop
-        from devtools.shop_data import ShopData
+        from devtools.fake_shop import FakeShop, describe_drift
 
         shop_token = secrets.token_urlsafe(16)
-        fake_shop = FakeShop(
-            ShopData(orders=1500, products=80, seed=42, now=shop_epoch()), token=shop_token, drift_every_s=60
-        ).start()
+        data = fake_shop_data()
+
+        def drifted(changes: dict[str, int]) -> None:
+            data.save(STATE / "fake-shop.json")
+            if verbose:
+                say(f"fake shop: {describe_drift(changes)}")
+
+        fake_shop = FakeShop(data, token=shop_token, drift_every_s=60, on_drift=drifted).start()
         env.update(STRATTERA_API_URL=fake_shop.url, STRATTERA_API_TOKEN=shop_token)
-        say(f"fake shop at {fake_shop.url} (it changes a few records every minute)")
+        say(f"fake shop at {fake_shop.url} (it changes a few records every minute; kept in {STATE})")
     token = dev_token()
     env.setdefault("API_TOKENS", f"dev:{token}")
     os.environ.update(env)
@@ -93,7 +177,15 @@ def main() -> int:
         [str(Path(sys.executable).parent / "chalice"), "local", "--port", str(port), "--no-autoreload"],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
     )
+    assert chalice.stdout is not None
+    threading.Thread(
+        target=Output(verbose).follow, args=(chalice.stdout,), name="output", daemon=True
+    ).start()
     stop = threading.Event()
     scheduler = threading.Thread(target=run_schedule, args=(stop,), name="schedule", daemon=True)
     scheduler.start()
@@ -123,10 +215,26 @@ def main() -> int:
         chalice.kill()
     if fake_shop:
         fake_shop.stop()
+        fake_shop.data.save(STATE / "fake-shop.json")
     wiring.database().close()
     if server:
         server.stop()
+    if chalice.returncode not in (0, -signal.SIGTERM, None) and not requested:
+        say(f"chalice local stopped by itself (exit status {chalice.returncode}); see the lines above")
+        return 1
+    say("stopped")
     return 0
+
+
+def _log_for_people(verbose: bool) -> None:
+    if verbose:
+        from chalicelib.logs import setup_logging
+
+        setup_logging()
+        return
+    root = logging.getLogger()
+    root.handlers = [PeopleHandler()]
+    root.setLevel(logging.INFO)
 
 
 def run_schedule(stop: threading.Event) -> None:
@@ -145,4 +253,4 @@ def run_schedule(stop: threading.Event) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -7,10 +7,12 @@ records on purpose, so tests can check the quarantine.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -245,12 +247,17 @@ class ShopData:
         total = sum(Decimal(i["price"]) * i["quantity"] for i in items)
         recent = (self.now - created).days < 14
         status = rng.choice(STATUSES_RECENT if recent else STATUSES_OLD)
+        # Paid after created, shipped after paid, and neither after the shop's "now".
         paid = (
             None
             if status == "unpaid" or (created.year < 2025 and rng.random() < 0.6)
-            else created + timedelta(minutes=rng.randrange(1, 240))
+            else min(created + timedelta(minutes=rng.randrange(1, 240)), self.now)
         )
-        shipped = paid + timedelta(days=rng.randrange(1, 5)) if paid and status == "shipped" else None
+        shipped = (
+            min(paid + timedelta(days=rng.randrange(1, 5)), self.now)
+            if paid and status == "shipped"
+            else None
+        )
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         if rng.random() < 0.1:
             name = f"  {name} "  # stray whitespace, as seen upstream
@@ -363,6 +370,42 @@ class ShopData:
             self.orders.append(order)
             self.orders.sort(key=lambda o: o["id"])
             self._changed()
+
+    # -- keeping a shop across restarts (make run) -------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the shop as it is now (atomically: a crash leaves the last complete state)."""
+        with self.lock:
+            state = {
+                "now": self.now.isoformat(),
+                "timezone": self.zone.key,
+                "days": self.days,
+                "items_per_order": list(self.items_per_order),
+                "next_order_id": self._next_order_id,
+                "products": self.products,
+                "orders": self.orders,
+            }
+            text = json.dumps(state, ensure_ascii=False)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(text)
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, *, seed: int = 1) -> ShopData:
+        """A shop saved by `save`, as it was (drift goes on from there)."""
+        state = json.loads(path.read_text())
+        shop = cls(
+            orders=0,
+            products=0,
+            seed=seed,
+            now=datetime.fromisoformat(state["now"]),
+            timezone=state["timezone"],
+            days=state["days"],
+            items_per_order=tuple(state["items_per_order"]),
+        )
+        shop.products, shop.orders = state["products"], state["orders"]
+        shop._next_order_id = state["next_order_id"]
+        return shop
 
     def drift(self) -> dict[str, int]:
         """One step of a live shop: a few new orders, status moves, price and stock changes."""

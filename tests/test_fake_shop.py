@@ -159,3 +159,21 @@ def test_broken_records_are_served_broken(shop: FakeShop) -> None:
     shop.data.break_record("orders", first, "bad_total")
     orders = json.loads(get(f"{shop.url}/orders", "t-123")[2])
     assert orders[0]["total_amount"] == "12,5 руб"
+
+
+def test_times_are_in_order_and_never_in_the_future():
+    from datetime import datetime
+
+    from devtools.shop_data import SHOP_TIME, ShopData
+
+    data = ShopData(orders=3000, products=40, seed=5)
+    for _ in range(5):
+        data.drift()
+    now = data.now.replace(tzinfo=None)
+    for order in data.orders:
+        created = datetime.strptime(order["created_at"], SHOP_TIME)
+        paid = datetime.strptime(order["paid_at"], SHOP_TIME) if order["paid_at"] else None
+        shipped = datetime.strptime(order["shipped_at"], SHOP_TIME) if order["shipped_at"] else None
+        assert created <= now, order
+        assert paid is None or created <= paid <= now, order
+        assert shipped is None or (paid is not None and paid <= shipped <= now), order

@@ -77,6 +77,18 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
         code, orders = get(f"http://127.0.0.1:{port}/api/orders?limit=1", token.read_text().strip())
         assert code == 200 and orders["total"] > 0
         assert get(f"http://127.0.0.1:{port}/api/orders")[0] == 401
+        edit = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/products/1/cost",
+            data=b'{"cost": "100.00"}',
+            method="PUT",
+            headers={
+                "Authorization": f"Bearer {token.read_text().strip()}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(edit, timeout=10) as answered:
+            assert answered.status == 200
+        time.sleep(0.5)  # the edit's line comes through chalice's output
     finally:
         process.send_signal(signal.SIGINT)
         time.sleep(0.2)
@@ -85,6 +97,48 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
     assert process.returncode == 0, output
     assert "next sync at" in output and "orders sync #" in output and "stopping" in output
     assert f"console at http://127.0.0.1:{port}/ " in output
+    lines = output.splitlines()
+    assert lines[-1].endswith("] stopped")
+    # Lines for people: every line is `[hh:mm:ss] ...`; no JSON records, no access log.
+    assert all(line.startswith("[") and line[9:11] == "] " for line in lines), output
+    assert not any(line[11:].startswith("{") or '" 200 ' in line for line in lines), output
+    assert "staff edit of product 1 by " in output and ": cost" in output
     with pytest.raises(ConnectionRefusedError):  # chalice local is gone: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert postgres_processes_of(tmp_path / "local") == []  # the embedded server was stopped too
+
+
+def test_make_run_stops_at_once_when_its_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "devtools.run_local"],
+            env={**os.environ, "PORT": str(port), "STRATTERA_LOCAL_DIR": str(tmp_path / "local")},
+            cwd=Path(__file__).parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"port {port} is in use; set PORT, e.g. PORT={port + 1} make run"
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "local").exists()  # nothing was started or made
+
+
+def test_the_fake_shop_of_make_run_is_the_same_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from devtools import run_local
+
+    monkeypatch.setattr(run_local, "STATE", tmp_path)
+    first = run_local.fake_shop_data()
+    first.drift()
+    first.add_orders(2)
+    first.save(tmp_path / "fake-shop.json")
+    again = run_local.fake_shop_data()
+    assert again.listing("orders") == first.listing("orders")
+    assert again.listing("products") == first.listing("products")
+    assert again.add_orders(1)[0]["id"] == max(o["id"] for o in first.orders) + 1  # numbering goes on
