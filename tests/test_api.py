@@ -448,6 +448,7 @@ def test_sync_status_and_run_history(api: Api, shop: FakeShop):
 
 def test_health_needs_no_token_and_everything_else_does(api: Api):
     assert api.get("/api/health", headers={}) == (200, {"status": "ok", "database": "ok"})
+    assert api.get("/api/openapi.json", headers={})[0] == 200  # the description holds no data
     assert api.get("/api/orders", headers={})[0] == 401
     assert api.get("/api/orders", headers={"Authorization": "Bearer not-a-token"})[0] == 401
     assert api.get("/api/orders", headers={"Authorization": "test-admin-token-0123456789"})[0] == 401

@@ -91,7 +91,14 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, headers=dict(_JSON))
 
 
+# Which database, and why it refused, helps operations (the log line has it), not a client.
+DATABASE_UNAVAILABLE = "the database is unavailable; try again in a moment"
+
+
 def response_for(exc: StratteraError) -> Response:
+    if isinstance(exc, DatabaseUnavailableError):
+        log.warning(exc.message, extra={"event": "database_unavailable"})
+        return error_response(503, "database_unavailable", DATABASE_UNAVAILABLE)
     for kind, status, code in STATUS_OF:
         if isinstance(exc, kind):
             return error_response(status, code, exc.message, exc.details)
