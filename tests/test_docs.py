@@ -1,0 +1,42 @@
+"""The project describes itself: the written API reference names exactly the routes there are, every
+environment variable the service reads is documented, and no document points outside the repository."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+HEADING = re.compile(r"^### (GET|POST|PUT|PATCH|DELETE) (/api/\S+)$", re.MULTILINE)
+
+
+def test_the_written_reference_describes_exactly_the_routes_there_are() -> None:
+    from chalicelib.routes import health, me, openapi, orders, products, sync  # noqa: F401 (they register)
+    from chalicelib.routes.http import REGISTRY
+
+    routes = {(spec.method, spec.path) for spec in REGISTRY.routes}
+    written = set(HEADING.findall((ROOT / "docs" / "api.md").read_text()))
+    assert routes - written == set(), "routes the reference does not describe"
+    assert written - routes == set(), "described routes that do not exist"
+
+
+def test_every_variable_the_service_reads_is_documented() -> None:
+    source = (ROOT / "chalicelib" / "config.py").read_text()
+    read = set(re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+)"', source))
+    assert {"DATABASE_URL", "STRATTERA_TIMEZONE", "API_TOKENS", "CORS_ALLOWED_ORIGINS"} <= read
+    documented = set(
+        re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", (ROOT / "docs" / "configuration.md").read_text(), re.M)
+    )
+    assert read - documented == set()
+
+
+def test_documents_link_only_to_what_the_repository_holds() -> None:
+    for document in DOCUMENTS:
+        text = document.read_text()
+        assert "../shared" not in text, document
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if target.startswith(("http://", "https://", "#")):
+                continue
+            path = (document.parent / target.split("#")[0]).resolve()
+            assert path.is_relative_to(ROOT) and path.exists(), (document.name, target)
