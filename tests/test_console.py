@@ -436,6 +436,32 @@ def test_a_read_only_token_sees_every_page_with_the_edit_controls_disabled(conso
     assert page.locator(".read-only").is_visible()
 
 
+# -- the API reference page -------------------------------------------------------------------------
+
+
+def test_the_api_reference_needs_no_token_and_shows_every_route(
+    browser: Browser, served_app: ServedApp
+) -> None:
+    status, spec = served_app.call("GET", "api/openapi.json", token=None)
+    assert status == 200
+    tab = Console(browser, served_app)
+    try:
+        tab.page.goto(served_app.url + "docs")
+        tab.page.wait_for_selector("#schemas")
+        shown = [" ".join(text.split()) for text in tab.page.locator(".operation h3").all_inner_texts()]
+        assert sorted(shown) == sorted(
+            f"{m.upper()} {path}" for path, item in spec["paths"].items() for m in item
+        )
+        assert tab.page.locator(".schema").count() == len(spec["components"]["schemas"])
+        tab.page.click(
+            "#group-orders + section a[href='#schema-OrderSummary'], .operation a[href^='#schema-']"
+        )
+        tab.shot("docs-1280", full_page=False)
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
 # -- every page at phone and desktop width ----------------------------------------------------------
 
 PAGES = {

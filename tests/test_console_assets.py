@@ -30,6 +30,7 @@ def fetch(served: ServedApp, path: str, headers: dict[str, str] | None = None) -
     ("path", "content_type"),
     [
         ("/", "text/html; charset=utf-8"),
+        ("/docs", "text/html; charset=utf-8"),
         ("/console/app.js", "text/javascript; charset=utf-8"),
         ("/console/style.css", "text/css; charset=utf-8"),
         ("/console/icon.svg", "image/svg+xml"),

@@ -1,6 +1,7 @@
 """The staff console: one page and its static files, served by the app itself.
 
     GET /                            the page (`chalicelib/console/index.html`)
+    GET /docs                        the API reference (`docs.html`), read from GET /api/openapi.json
     GET /console/{asset}             its scripts, styles and icon
     GET /console/{folder}/{asset}    the same one folder down (pages/, i18n/, vendor/)
 
@@ -64,6 +65,7 @@ def load_assets(folder: Path = CONSOLE_DIR) -> dict[str, Asset]:
 
 ASSETS = load_assets()
 PAGE = "index.html"
+REFERENCE = "docs.html"
 
 console_routes = Blueprint(__name__)
 
@@ -98,6 +100,11 @@ def page() -> Response:
     if not path.endswith("/"):
         return Response(body="", status_code=301, headers={"Location": path + "/"})
     return serve(PAGE, request)
+
+
+@console_routes.route("/docs", methods=["GET"])
+def reference() -> Response:
+    return serve(REFERENCE, console_routes.current_request)
 
 
 @console_routes.route("/console/{asset}", methods=["GET"])

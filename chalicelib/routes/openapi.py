@@ -131,6 +131,9 @@ class OpenAPIDocument(BaseModel):
     components: dict[str, Any]
 
 
-@api_route(openapi_routes, "/api/openapi.json", summary="This description", response=OpenAPIDocument)
+# No token: the description holds no data, and a developer reads it (or /docs) before having one.
+@api_route(
+    openapi_routes, "/api/openapi.json", summary="This description", response=OpenAPIDocument, public=True
+)
 def openapi(request: Any) -> dict[str, Any]:
     return document()
