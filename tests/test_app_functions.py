@@ -66,8 +66,8 @@ def test_the_shell_command_syncs_and_says_so(app_env: None, db: Database, shop: 
     command = [sys.executable, "-m", "chalicelib.sync", "orders"]
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "orders sync #1 succeeded" in result.stderr
-    log_lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert result.stdout.startswith("orders sync #1 succeeded")  # the result on stdout, the logs on stderr
+    log_lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     run_lines = [line for line in log_lines if line.get("event") == "sync_run"]
     assert run_lines and run_lines[0]["counts"]["created"] == len(shop.data.orders)
     # CloudWatch embedded metric format: the metrics the alarms use, in the same line
