@@ -1,7 +1,8 @@
 """Hostile input: requests generated from the OpenAPI description, against a synced database.
 
 For every route: ids of every kind, every query parameter and body field with hostile values (SQL,
-control characters, Unicode, huge and negative numbers, wrong types), random JSON, odd content types,
+NUL, control characters, lone surrogates, bidi marks, 10 KB strings, huge and negative numbers, wrong
+types), random JSON, odd content types,
 and valid, read-only, unknown or missing tokens. Whatever arrives: never a 5xx, and every 4xx the
 service gives itself is in the contract's error body (401/403 from the authorizer are API Gateway's).
 """
@@ -32,7 +33,18 @@ NASTY_TEXT = [
     "'; DROP TABLE orders;--", "1 OR 1=1", "%", "_", "\\", "\u0000", "\u202e", "😀", "Ёё", " ", "",
     "null", "true", "[]", "{}", "NaN", "-1", "1e309", "9" * 40, "a" * 5000, "<script>", "../../etc/passwd",
 ]  # fmt: skip
-texts = st.one_of(st.sampled_from(NASTY_TEXT), st.text(max_size=50))
+# What the text rule is about: NUL, C0 controls and DEL, lone surrogates, bidi marks, a BOM; mixed
+# into ordinary characters, and a 10 KB string.
+HOSTILE_CHARACTERS = [
+    "\x00", "\x01", "\x08", "\x1b", "\x1f", "\x7f", "\t", "\n", "\r", "\ud800", "\udfff",
+    "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\ufeff",
+]  # fmt: skip
+hostile_texts = st.lists(
+    st.one_of(st.sampled_from(HOSTILE_CHARACTERS), st.characters()), min_size=1, max_size=8
+).map("".join)
+texts = st.one_of(
+    st.sampled_from(NASTY_TEXT), st.text(max_size=50), hostile_texts, st.just("x" * 10_240 + "\x00")
+)
 numbers = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
@@ -66,6 +78,73 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
+def valid_values(schema: dict[str, Any], *, as_json: bool = False) -> st.SearchStrategy[Any]:
+    """Values the schema accepts (as query-string text, or as JSON), so that a request can be valid
+    everywhere but in the one field under attack."""
+    variants = [v for v in schema.get("anyOf", []) if v.get("type") != "null"]
+    if variants:
+        return st.one_of(*(valid_values(v, as_json=as_json) for v in variants))
+    if "enum" in schema or "const" in schema:
+        return st.sampled_from(schema.get("enum") or [schema["const"]])
+    kind = schema.get("type")
+    if kind == "integer":
+        low, high = schema.get("minimum", 0), schema.get("maximum", 1000)
+        numbers = st.integers(min_value=low, max_value=min(high, low + 1000))
+        return numbers if as_json else numbers.map(str)
+    if kind == "boolean":
+        return st.booleans() if as_json else st.sampled_from(["true", "false"])
+    if kind == "array":
+        return st.lists(valid_values(schema.get("items", {}), as_json=as_json), min_size=1, max_size=2)
+    if schema.get("format") == "date":
+        return st.dates().map(lambda d: d.isoformat())
+    if kind == "number" or "pattern" in schema:  # money
+        return st.sampled_from(["12.50", "0.00", "990"])
+    return st.text(alphabet="abcdefАБВ 123", min_size=1, max_size=12)
+
+
+@st.composite
+def one_field_under_attack(draw: st.DrawFn) -> dict[str, Any]:
+    """Every query parameter and body field valid, but one: hostile text (or a hostile number)."""
+    path, method, operation = draw(st.sampled_from(_operations()))
+    concrete = re.sub(r"{(\w+)}", lambda m: "status" if m[1] == "field" else "1", path)
+    parameters = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+    schema = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
+    body_fields = _resolve(schema).get("properties", {}) if schema else {}
+    targets = [("query", p["name"]) for p in parameters] + [("body", name) for name in body_fields]
+    if not targets:
+        return draw(requests())
+    where, target = draw(st.sampled_from(targets))
+    hostile = draw(st.one_of(hostile_texts, texts, numbers.map(str)))
+    query = []
+    for parameter in parameters:
+        if parameter["name"] == target and where == "query":
+            query.append((target, hostile))
+        elif draw(st.booleans()):
+            value = draw(valid_values(parameter["schema"]))
+            query.extend((parameter["name"], v) for v in (value if isinstance(value, list) else [value]))
+    body = None
+    if body_fields:
+        body = {name: draw(valid_values(field, as_json=True)) for name, field in body_fields.items()}
+        if where == "body":
+            body[target] = hostile
+    return {
+        "method": method,
+        "path": concrete,
+        "query": query,
+        "body": body,
+        "token": "admin",
+        "content_type": "application/json",
+    }
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    from chalicelib.routes.openapi import document
+
+    if "$ref" in schema:
+        return dict(document()["components"]["schemas"][schema["$ref"].split("/")[-1]])
+    return schema
+
+
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, Any]:
     path, method, operation = draw(st.sampled_from(_operations()))
@@ -74,7 +153,8 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
         value = draw(
             st.one_of(st.integers(min_value=-5, max_value=400).map(str), texts.map(str), st.just("1"))
         )
-        concrete = concrete.replace("{" + name + "}", quote(value, safe="") or "x")  # as a client sends it
+        # as a client sends it (a lone surrogate as the bytes a broken client would send)
+        concrete = concrete.replace("{" + name + "}", quote(value, safe="", errors="surrogatepass") or "x")
     query: list[tuple[str, str]] = []
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "query" and draw(st.booleans()):
@@ -119,12 +199,13 @@ def _send(client: Any, request: dict[str, Any]) -> Any:
         if isinstance(body, str)
         else json.dumps(body, default=str).encode()
     )
-    url = request["path"] + (f"?{urlencode(request['query'])}" if request["query"] else "")
+    query = urlencode(request["query"], encoding="utf-8", errors="surrogatepass")
+    url = request["path"] + (f"?{query}" if query else "")
     return client.http.request(request["method"], url, headers=headers, body=raw)
 
 
 @settings(max_examples=2000, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(request=requests())
+@given(request=st.one_of(requests(), one_field_under_attack()))
 def test_no_generated_request_gets_a_5xx_or_a_malformed_error(client: Any, request: dict[str, Any]) -> None:
     response = _send(client, request)
     assert response.status_code < 500, (request, response.status_code, response.body[:500])

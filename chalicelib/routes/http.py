@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, get_args, get_origin
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -34,6 +35,7 @@ from chalicelib.errors import (
 )
 from chalicelib.routes.auth import bearer_tokens
 from chalicelib.routes.response_headers import preflight
+from chalicelib.routes.schemas import text_problem
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +191,17 @@ def parse_query(params: dict[str, list[str]] | None, model: type[BaseModel]) -> 
         raise InvalidInputError("the query string is not valid", details=validation_details(exc)) from None
 
 
+def refuse_bad_path_text(name: str, value: str) -> None:
+    """A path segment breaking the text rule of the schemas is a 400 naming it (PostgreSQL would
+    refuse a NUL with a 500)."""
+    # chalice local passes segments still %-encoded, API Gateway decoded: look at both.
+    problem = text_problem(value) or text_problem(unquote(value))
+    if problem:
+        raise InvalidInputError(
+            f"{name} {problem}", details=[{"field": name, "message": problem, "type": "text"}]
+        )
+
+
 def parse_id(value: str, name: str = "id") -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 18 or int(value) <= 0:
         raise InvalidInputError(
@@ -257,6 +270,8 @@ def api_route(
         def view(**path_params: str) -> Response:
             request = blueprint.current_request
             try:
+                for name, value in path_params.items():
+                    refuse_bad_path_text(name, value)
                 kwargs: dict[str, Any] = dict(path_params)
                 if query is not None:
                     params = request.query_params

@@ -92,7 +92,7 @@ def order_stats(request: Any, query: StatsQuery) -> OrderStats:
     errors=(400, 404),
 )
 def get_order(request: Any, order_id: str) -> OrderDetail:
-    ident = parse_id(order_id)
+    ident = parse_id(order_id, "order_id")
     with wiring.database().transaction() as conn:
         row = store.get_order(conn, ident)
     if row is None:
@@ -110,7 +110,7 @@ def get_order(request: Any, order_id: str) -> OrderDetail:
     errors=(400, 404, 413),
 )
 def put_status(request: Any, order_id: str, body: StatusUpdate) -> OrderDetail:
-    return _edit(request, parse_id(order_id), {"status": body.status})
+    return _edit(request, parse_id(order_id, "order_id"), {"status": body.status})
 
 
 @api_route(
@@ -123,7 +123,7 @@ def put_status(request: Any, order_id: str, body: StatusUpdate) -> OrderDetail:
     errors=(400, 404, 413),
 )
 def put_order(request: Any, order_id: str, body: OrderUpdate) -> OrderDetail:
-    return _edit(request, parse_id(order_id), body.model_dump(include=body.model_fields_set))
+    return _edit(request, parse_id(order_id, "order_id"), body.model_dump(include=body.model_fields_set))
 
 
 @api_route(
@@ -135,7 +135,7 @@ def put_order(request: Any, order_id: str, body: OrderUpdate) -> OrderDetail:
     errors=(400, 404),
 )
 def drop_override(request: Any, order_id: str, field: str) -> OrderDetail:
-    ident = parse_id(order_id)
+    ident = parse_id(order_id, "order_id")
     if field not in store.STAFF_FIELDS:
         raise NotFoundError(f"no staff field {field!r}; one of {', '.join(store.STAFF_FIELDS)}")
     return _edit(request, ident, {field: None})

@@ -74,7 +74,7 @@ def list_categories(request: Any) -> list[CategoryCount]:
     errors=(400, 404),
 )
 def get_product(request: Any, product_id: str) -> Product:
-    ident = parse_id(product_id)
+    ident = parse_id(product_id, "product_id")
     with wiring.database().transaction() as conn:
         row = store.get_product(conn, ident)
     if row is None:
@@ -91,7 +91,7 @@ def get_product(request: Any, product_id: str) -> Product:
     errors=(400, 404),
 )
 def product_trends(request: Any, product_id: str, query: TrendsQuery) -> list[TrendPoint]:
-    ident = parse_id(product_id)
+    ident = parse_id(product_id, "product_id")
     with wiring.database().transaction() as conn:
         if not conn.run("SELECT 1 FROM products WHERE id = :id", id=ident):
             raise NotFoundError(f"product {ident} does not exist")
@@ -102,7 +102,7 @@ def product_trends(request: Any, product_id: str, query: TrendsQuery) -> list[Tr
 def _edit(request: Any, product_id: str, changes: dict[str, Any]) -> Product:
     row = edits.edit_product(
         wiring.database(),
-        parse_id(product_id),
+        parse_id(product_id, "product_id"),
         changes,
         by=caller(request),
         zone=wiring.settings().shop_timezone,
@@ -184,7 +184,7 @@ def put_analytics(request: Any, product_id: str, body: AnalyticsUpdate) -> Produ
     errors=(400, 404),
 )
 def drop_override(request: Any, product_id: str, field: str) -> Product:
-    parse_id(product_id)
+    parse_id(product_id, "product_id")
     if field not in store.STAFF_FIELDS:
         raise NotFoundError(f"no staff field {field!r}; one of {', '.join(store.STAFF_FIELDS)}")
     return _edit(request, product_id, {field: None})

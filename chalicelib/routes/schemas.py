@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from chalicelib.shop_records import MAX_MONEY
 from chalicelib.stores.products import COMPUTED_OF, UPSTREAM_OF
@@ -31,16 +41,49 @@ MoneyIn = Annotated[
     ),
 ]
 Quantity = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
-SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^\x00]*$")]
-StaffText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^[^\x00]*$")]
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+StaffText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 T = TypeVar("T")
 
+# Text from outside, one rule for every field of every request model (and every path segment):
+# no NUL (PostgreSQL cannot store it), no lone surrogate (not encodable as UTF-8), and no C0 control
+# character, except tab, newline and carriage return in free text (notes, an address). Bidi marks and
+# other printable Unicode are text like any other.
+_FREE_TEXT_ALLOWED = {"\t", "\n", "\r"}
+
+
+def text_problem(value: str, *, free_text: bool = False) -> str | None:
+    """Why `value` is refused as text from outside, or None when it is fine."""
+    for char in value:
+        code = ord(char)
+        if code == 0:
+            return "must not contain NUL characters"
+        if 0xD800 <= code <= 0xDFFF:
+            return "must not contain lone surrogates"
+        if (code < 0x20 or code == 0x7F) and not (free_text and char in _FREE_TEXT_ALLOWED):
+            return "must not contain control characters" + (
+                " other than tab and newline" if free_text else ""
+            )
+    return None
+
 
 class _Strict(BaseModel):
-    """Request models refuse fields they do not know (a typo must not pass silently)."""
+    """Request models refuse fields they do not know (a typo must not pass silently), and text that
+    breaks the rule of `text_problem` (fields named in FREE_TEXT may hold tabs and newlines)."""
 
     model_config = ConfigDict(extra="forbid")
+    FREE_TEXT: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: Any, info: ValidationInfo) -> Any:
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                problem = text_problem(item, free_text=info.field_name in cls.FREE_TEXT)
+                if problem:
+                    raise PydanticCustomError("text", problem)
+        return value
 
 
 class Page(BaseModel, Generic[T]):
@@ -117,6 +160,8 @@ class StatusUpdate(_Strict):
 
 class OrderUpdate(_Strict):
     """Any of the staff fields; `null` drops that field's edit."""
+
+    FREE_TEXT = frozenset({"customer_address", "notes"})
 
     status: OrderStatus | None = None
     customer_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None

@@ -157,7 +157,7 @@ def list_runs(request: Any, query: RunListQuery) -> Page[RunSummary]:
     errors=(400, 404),
 )
 def get_run(request: Any, run_id: str) -> RunDetail:
-    ident = parse_id(run_id)
+    ident = parse_id(run_id, "run_id")
     with wiring.database().transaction() as conn:
         row = runs.get_run(conn, ident)
     if row is None:
