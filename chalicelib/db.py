@@ -114,8 +114,11 @@ class Database:
                 raise _cannot_connect(params, again, "login failed") from again
 
     def _open(self, p: ConnectParams) -> Connection:
+        # Connecting, TLS and the login all within the connect timeout (a server that accepts but
+        # never answers must not hold an API request past API Gateway's 29 s); then long enough for
+        # the slowest statement the server allows.
         timeout = max(self._connect_timeout_s, self._statement_timeout_ms / 1000 + 5)
-        sock = None if p.unix_sock else self._tcp_socket(p, timeout)
+        sock = None if p.unix_sock else self._tcp_socket(p, self._connect_timeout_s)
         try:
             conn: Connection = Connection(
                 user=p.user,
@@ -126,7 +129,7 @@ class Database:
                 unix_sock=p.unix_sock,
                 sock=sock,
                 ssl_context=p.ssl_context(),
-                timeout=timeout,
+                timeout=self._connect_timeout_s,
                 application_name=self._application_name,
                 startup_params={
                     "statement_timeout": str(self._statement_timeout_ms),
@@ -139,6 +142,7 @@ class Database:
             if sock is not None:
                 sock.close()
             raise
+        conn._usock.settimeout(timeout)  # pg8000 keeps its socket here (a TLS one when encrypted)
         return conn
 
     def _tcp_socket(self, p: ConnectParams, timeout: float) -> socket.socket:

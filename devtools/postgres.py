@@ -8,6 +8,7 @@ the `pgserver` package. Each returns an admin URL (a superuser, database `postgr
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import shutil
@@ -156,6 +157,57 @@ def start_pgserver(data_dir: Path | None = None) -> PostgresServer:
     socket_dir = parse_qs(urlsplit(uri).query).get("host", [str(path)])[0]
     url = f"postgresql://postgres@localhost/postgres?host={socket_dir}"
     return PostgresServer(url, "pgserver", server.cleanup)
+
+
+def postgres_binaries() -> Path | None:
+    """The folder of initdb/pg_ctl: on PATH, or the newest Debian-style install."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    installed = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    return max(installed, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, default=None)
+
+
+def start_cluster(settings: dict[str, str], *, base: Path | None = None) -> PostgresServer:
+    """A throwaway cluster with these server settings (`max_connections`, `ssl`, ...), listening on
+    127.0.0.1 and a free port, with trust authentication; as root it runs as the `postgres` user
+    (the files already in `base` are handed to it too). RuntimeError when this machine has none."""
+    import pwd
+
+    binaries = postgres_binaries()
+    if binaries is None:
+        raise RuntimeError("no initdb/pg_ctl here")
+    user = None
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            raise RuntimeError(
+                "running as root, and there is no `postgres` user to run PostgreSQL as"
+            ) from None
+    base = base or Path(tempfile.mkdtemp(prefix="strattera-cluster-"))
+    if user:
+        for path in [base, *base.rglob("*")]:
+            os.chown(path, user.pw_uid, user.pw_gid)
+    as_user = {"user": user.pw_name} if user else {}
+
+    def pg(*args: str) -> None:
+        subprocess.run(args, check=True, capture_output=True, timeout=120, **as_user)  # type: ignore[call-overload]
+
+    port = _free_port()
+    data = base / "data"
+    pg(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off " + " ".join(
+        f"-c {name}={value}" for name, value in settings.items()
+    )
+    pg(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "start", "-o", options)
+
+    def stop() -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            pg(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(base, ignore_errors=True)
+
+    return PostgresServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", "cluster", stop)
 
 
 def start_any(data_dir: Path | None = None) -> PostgresServer:

@@ -8,11 +8,7 @@ with a certificate for `localhost` signed by a CA made here.
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
 import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +20,7 @@ import pytest
 from chalicelib.config import parse_database_url
 from chalicelib.db import Database
 from chalicelib.errors import DatabaseUnavailableError
+from devtools.postgres import start_cluster
 
 
 @dataclass
@@ -34,14 +31,6 @@ class TlsServer:
     def database(self, host: str, query: str) -> Database:
         params = parse_database_url(f"postgresql://postgres@{host}:{self.port}/postgres?{query}")
         return Database(lambda refresh: params, connect_timeout_s=5)
-
-
-def _postgres_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    installed = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
-    return max(installed, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, default=None)
 
 
 def _make_certificates(where: Path) -> tuple[Path, Path, Path]:
@@ -100,41 +89,19 @@ def _make_certificates(where: Path) -> tuple[Path, Path, Path]:
 
 @pytest.fixture(scope="module")
 def tls_server() -> Iterator[TlsServer]:
-    binaries = _postgres_bin()
-    if binaries is None:
-        pytest.skip("no initdb/pg_ctl here to start a PostgreSQL with TLS")
-    user = None
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root, and there is no `postgres` user to run PostgreSQL as")
     base = Path(tempfile.mkdtemp(prefix="strattera-tls-"))
     ca_file, cert_file, key_file = _make_certificates(base)
-    if user:
-        for path in (base, cert_file, key_file):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        ca_file.chmod(0o644)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data = base / "data"
-    as_user = {"user": user.pw_name} if user else {}
-
-    def pg(*args: str) -> None:
-        subprocess.run(args, check=True, capture_output=True, timeout=120, **as_user)  # type: ignore[call-overload]
-
-    pg(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-    options = (
-        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on "
-        f"-c ssl_cert_file={cert_file} -c ssl_key_file={key_file}"
-    )
-    pg(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "start", "-o", options)
     try:
-        yield TlsServer(port, ca_file)
+        server = start_cluster(
+            {"ssl": "on", "ssl_cert_file": str(cert_file), "ssl_key_file": str(key_file)}, base=base
+        )
+    except RuntimeError as exc:
+        pytest.skip(f"no PostgreSQL with TLS to start here: {exc}")
+    ca_file.chmod(0o644)
+    try:
+        yield TlsServer(parse_database_url(server.admin_url).port, ca_file)
     finally:
-        pg(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(base, ignore_errors=True)
+        server.stop()
 
 
 def uses_tls(db: Database) -> bool:

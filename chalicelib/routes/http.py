@@ -95,12 +95,15 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 # Which database, and why it refused, helps operations (the log line has it), not a client.
 DATABASE_UNAVAILABLE = "the database is unavailable; try again in a moment"
+RETRY_AFTER_S = 5  # a burst that filled the connections is usually gone by then
 
 
 def response_for(exc: StratteraError) -> Response:
     if isinstance(exc, DatabaseUnavailableError):
         log.warning(exc.message, extra={"event": "database_unavailable"})
-        return error_response(503, "database_unavailable", DATABASE_UNAVAILABLE)
+        response = error_response(503, "database_unavailable", DATABASE_UNAVAILABLE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     for kind, status, code in STATUS_OF:
         if isinstance(exc, kind):
             return error_response(status, code, exc.message, exc.details)

@@ -121,18 +121,36 @@ class SyncService:
         the run's time budget (an HTTP request has less time than a scheduled Lambda)."""
         applier = self._appliers[resource]
         deadline = self._clock() + min(self._deadline_s, deadline_s or self._deadline_s)
-        with self._db.connection() as conn:
-            if not conn.run("SELECT pg_try_advisory_lock(:key)", key=lock_key(resource))[0][0]:
-                return self._skipped(conn, resource, trigger, record_skipped)
-            try:
-                run = runs.start_run(conn, resource=resource, trigger=trigger)
-                summary = self._run_locked(conn, applier, run, deadline)
-            finally:
-                # A dead connection has released its locks already.
-                with contextlib.suppress(Exception):
-                    conn.run("SELECT pg_advisory_unlock(:key)", key=lock_key(resource))
+        try:
+            with self._db.connection() as conn:
+                if not conn.run("SELECT pg_try_advisory_lock(:key)", key=lock_key(resource))[0][0]:
+                    return self._skipped(conn, resource, trigger, record_skipped)
+                try:
+                    run = runs.start_run(conn, resource=resource, trigger=trigger)
+                    summary = self._run_locked(conn, applier, run, deadline)
+                finally:
+                    # A dead connection has released its locks already.
+                    with contextlib.suppress(Exception):
+                        conn.run("SELECT pg_advisory_unlock(:key)", key=lock_key(resource))
+        except DatabaseUnavailableError as exc:
+            # No connection, or it was lost: nowhere to record the run, so the log line (with the
+            # RunFailed metric the alarm reads) is its record; the caller sees the error (503 over
+            # HTTP, exit 1 from the shell). A run left `running` is marked interrupted by the next.
+            self._log(self._unrecorded(resource, trigger, "failed", exc.message))
+            raise
         self._log(summary)
         return summary
+
+    @staticmethod
+    def _unrecorded(
+        resource: Resource, trigger: Trigger, status: Literal["failed", "skipped"], reason: str
+    ) -> RunSummary:
+        """A run that has no row in `sync_runs` (id None): only its log line tells of it."""
+        now = datetime.now().astimezone()
+        return RunSummary(
+            id=None, resource=resource, trigger=trigger, status=status,
+            started_at=now, finished_at=now, counts=RunCounts(), error=reason,
+        )  # fmt: skip
 
     def _skipped(self, conn: Connection, resource: Resource, trigger: Trigger, record: bool) -> RunSummary:
         reason = f"another {resource} sync is running"
@@ -141,11 +159,7 @@ class SyncService:
                 runs.record_skipped_run(conn, resource=resource, trigger=trigger, reason=reason)
             )
         else:
-            now = datetime.now().astimezone()
-            summary = RunSummary(
-                id=None, resource=resource, trigger=trigger, status="skipped",
-                started_at=now, finished_at=now, counts=RunCounts(), error=reason,
-            )  # fmt: skip
+            summary = self._unrecorded(resource, trigger, "skipped", reason)
         self._log(summary)
         return summary
 
