@@ -45,4 +45,5 @@ rm -rf "$out"
 AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-eu-central-1} \
   "$venv/bin/chalice" package --stage "$stage" --merge-template deploy/resources.yaml "$out"
 "$venv/bin/cfn-lint" "$out/sam.yaml"
+"$venv/bin/python" deploy/connection_budget.py "$out/sam.yaml"
 echo "package: $out/sam.yaml and $out/deployment.zip are ready (runtime $(grep -m1 -o 'python3\.[0-9]*' "$out/sam.yaml"))"
