@@ -2,8 +2,8 @@
 
 Full-access tokens may call every route, read-only tokens only GET. Tokens are compared in constant
 time against every configured token; the caller is known by the token's name (never the token),
-which edits and logs record. No or an unknown token: 401; a read-only token on a write: 403
-(both answered by API Gateway, with its own body).
+which edits and logs record. No or an unknown token: 401 (API Gateway's UNAUTHORIZED response in AWS,
+the same body here under chalice local); a read-only token on a write: 403 from the app itself.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import hmac
 import os
 from typing import Any, Literal
 
-from chalice import AuthResponse, AuthRoute, Blueprint
+from chalice import AuthResponse, Blueprint
 from chalice.app import AuthRequest
 
 from chalicelib import wiring
@@ -45,12 +45,19 @@ def identify(header: str | None) -> tuple[str, bool] | None:
     return (name, True) if name is not None else None
 
 
+# As API Gateway's UNAUTHORIZED gateway response (deploy/resources.yaml) answers in AWS.
+UNAUTHORIZED_BODY = (
+    b'{"error": {"code": "unauthorized", '
+    b'"message": "no or an unknown token: send Authorization: Bearer <token>", "details": []}}'
+)
+
+
 def _deny() -> Any:
     if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
         raise Exception("Unauthorized")
-    from chalice.local import NotAuthorizedError  # chalice local / chalice.test: its own 401
+    from chalice.local import NotAuthorizedError  # chalice local / chalice.test: a 401 of our own
 
-    raise NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException"}, b'{"message":"Unauthorized"}')
+    raise NotAuthorizedError({"x-amzn-ErrorType": "UnauthorizedException"}, UNAUTHORIZED_BODY)
 
 
 auth_routes = Blueprint(__name__)
@@ -63,8 +70,9 @@ def bearer_tokens(request: AuthRequest) -> AuthResponse:
     if who is None:
         return _deny()
     name, may_write = who
-    routes: list[str | AuthRoute] = ["*"] if may_write else [AuthRoute("/*", ["GET"])]
-    return AuthResponse(routes=routes, principal_id=name, context={"access": "full" if may_write else "read"})
+    # Every route is admitted; a read-only token's writes are refused by the app (http.api_route)
+    # with the contract's 403 body, the same under chalice local as behind API Gateway.
+    return AuthResponse(routes=["*"], principal_id=name, context={"access": "full" if may_write else "read"})
 
 
 def _authorizer_context(request: Any) -> dict[str, Any]:

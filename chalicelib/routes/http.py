@@ -33,7 +33,7 @@ from chalicelib.errors import (
     UnauthorizedError,
     UpstreamError,
 )
-from chalicelib.routes.auth import bearer_tokens
+from chalicelib.routes.auth import access_of, bearer_tokens
 from chalicelib.routes.response_headers import preflight
 from chalicelib.routes.schemas import text_problem
 
@@ -273,6 +273,8 @@ def api_route(
         def view(**path_params: str) -> Response:
             request = blueprint.current_request
             try:
+                if method != "GET" and not public and access_of(request) != "full":
+                    raise ForbiddenError("this token may only read")
                 for name, value in path_params.items():
                     refuse_bad_path_text(name, value)
                 kwargs: dict[str, Any] = dict(path_params)
