@@ -73,7 +73,9 @@ ORDER BY order_id, position
 def filter_params(
     *, statuses: list[str] | None, date_from: date | None, date_to: date | None, q: str | None, tz: str
 ) -> dict[str, Any]:
-    q_id = int(q) if q and q.strip().isdigit() and len(q.strip()) <= 18 else None
+    # ASCII digits only: "¹".isdigit() is true, and int("¹") fails (a 500, found by Schemathesis)
+    number = (q or "").strip()
+    q_id = int(number) if number.isascii() and number.isdigit() and len(number) <= 18 else None
     return {
         "statuses": statuses or None,
         "date_from": date_from,
