@@ -78,6 +78,7 @@ class RouteSpec:
     status: int = 200
     errors: tuple[int, ...] = ()
     public: bool = False
+    path_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a path parameter's only values
 
 
 @dataclass
@@ -205,6 +206,9 @@ def refuse_bad_path_text(name: str, value: str) -> None:
         )
 
 
+MAX_ID = 10**18 - 1  # 18 digits: every id fits PostgreSQL's bigint
+
+
 def parse_id(value: str, name: str = "id") -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 18 or int(value) <= 0:
         raise InvalidInputError(
@@ -265,6 +269,7 @@ def api_route(
     status: int = 200,
     errors: tuple[int, ...] = (),
     public: bool = False,
+    path_values: dict[str, tuple[str, ...]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `handler(request, **path_params, query=..., body=...)` at `path`."""
 
@@ -300,7 +305,7 @@ def api_route(
             _PREFLIGHTED.add(path)
             blueprint.route(path, methods=["OPTIONS"])(_preflight_view(blueprint))
         REGISTRY.routes.append(
-            RouteSpec(path, method, summary, query, body, response, status, errors, public)
+            RouteSpec(path, method, summary, query, body, response, status, errors, public, path_values or {})
         )
         return handler
 

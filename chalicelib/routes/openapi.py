@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Literal
 
 from chalice import Blueprint
 from pydantic import BaseModel, TypeAdapter
 
-from chalicelib.routes.http import REGISTRY, RouteSpec, api_route
+from chalicelib.routes.http import MAX_ID, REGISTRY, RouteSpec, api_route
 
 openapi_routes = Blueprint(__name__)
 
@@ -44,22 +44,20 @@ ERROR_TEXT = {
 }
 
 
-def _schema(annotation: Any, definitions: dict[str, Any]) -> dict[str, Any]:
-    schema = TypeAdapter(annotation).json_schema(
-        ref_template="#/components/schemas/{model}", mode="serialization"
-    )
+def _schema(
+    annotation: Any,
+    definitions: dict[str, Any],
+    mode: Literal["validation", "serialization"] = "serialization",
+) -> dict[str, Any]:
+    """Responses as the service writes them; request bodies (`validation`) as it reads them."""
+    schema = TypeAdapter(annotation).json_schema(ref_template="#/components/schemas/{model}", mode=mode)
     definitions.update(schema.pop("$defs", {}))
     return schema
 
 
 def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     parameters = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": {"type": "integer", "minimum": 1} if name.endswith("_id") else {"type": "string"},
-        }
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(spec, name)}
         for name in re.findall(r"{(\w+)}", spec.path)
     ]
     if spec.query is not None:
@@ -77,6 +75,14 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
     return parameters
 
 
+def _path_schema(spec: RouteSpec, name: str) -> dict[str, Any]:
+    if name.endswith("_id"):  # parse_id: at most 18 digits, so that it fits a bigint
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    if name in spec.path_values:
+        return {"type": "string", "enum": list(spec.path_values[name])}
+    return {"type": "string"}
+
+
 def build(routes: list[RouteSpec]) -> dict[str, Any]:
     definitions: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
@@ -89,7 +95,7 @@ def build(routes: list[RouteSpec]) -> dict[str, Any]:
         if spec.body is not None:
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": _schema(spec.body, definitions)}},
+                "content": {"application/json": {"schema": _schema(spec.body, definitions, "validation")}},
             }
         success: dict[str, Any] = {"description": "OK"}
         if spec.response is not None:

@@ -131,6 +131,7 @@ def put_order(request: Any, order_id: str, body: OrderUpdate) -> OrderDetail:
     "/api/orders/{order_id}/overrides/{field}",
     method="DELETE",
     summary="Drop a staff edit: the shop's value shows again",
+    path_values={"field": tuple(store.STAFF_FIELDS)},
     response=OrderDetail,
     errors=(400, 404),
 )

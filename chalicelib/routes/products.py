@@ -180,6 +180,7 @@ def put_analytics(request: Any, product_id: str, body: AnalyticsUpdate) -> Produ
     "/api/products/{product_id}/overrides/{field}",
     method="DELETE",
     summary="Drop a staff edit",
+    path_values={"field": tuple(store.STAFF_FIELDS)},
     response=Product,
     errors=(400, 404),
 )

@@ -6,17 +6,20 @@ Money is `Decimal`, sent as a string with two decimals; times are ISO 8601 with 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -34,23 +37,71 @@ StockStatus = Literal["critical", "warning", "normal"]
 
 # Money out: "4250.00". Money in: a number or a string, >= 0, at most two decimal places.
 MoneyOut = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
+MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 MoneyIn = Annotated[
     Decimal,
-    Field(
-        ge=0, le=MAX_MONEY, decimal_places=2, allow_inf_nan=False, json_schema_extra={"examples": ["1990.00"]}
+    Field(ge=0, le=MAX_MONEY, decimal_places=2, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(MAX_MONEY), "multipleOf": 0.01},
+                {"type": "string", "pattern": MONEY_PATTERN},
+            ],
+            "description": "at least 0, at most two decimal places: a number or a string",
+            "examples": ["1990.00"],
+        },
+        mode="validation",
     ),
 ]
-Quantity = Annotated[int, Field(ge=0, le=1_000_000_000, strict=True)]
+
+
+def _whole_number(value: Any) -> Any:
+    """An integer, or a number with no fraction (JSON Schema counts 12.0 an integer); never a
+    string or a boolean (which pydantic's lax mode would take)."""
+    if isinstance(value, float) and value.is_integer():  # False for inf and NaN
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+# The Field before the validator, so the JSON Schema says minimum and maximum.
+Quantity = Annotated[int, Field(strict=True, ge=0, le=1_000_000_000), BeforeValidator(_whole_number)]
+DeliveryDays = Annotated[int, Field(strict=True, ge=0, le=3650), BeforeValidator(_whole_number)]
+DaysToZero = Annotated[int, Field(strict=True, ge=0, le=100_000), BeforeValidator(_whole_number)]
 SearchText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 StaffText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 T = TypeVar("T")
+
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _iso_day(value: Any) -> Any:
+    """A day only as YYYY-MM-DD (pydantic alone would take a number such as 0 for a date)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(DAY_PATTERN, value):
+        raise PydanticCustomError("date_format", "a day as YYYY-MM-DD")
+    return value
+
+
+ShopDay = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}, mode="validation"),
+]
 
 # Text from outside, one rule for every field of every request model (and every path segment):
 # no NUL (PostgreSQL cannot store it), no lone surrogate (not encodable as UTF-8), and no C0 control
 # character, except tab, newline and carriage return in free text (notes, an address). Bidi marks and
 # other printable Unicode are text like any other.
 _FREE_TEXT_ALLOWED = {"\t", "\n", "\r"}
+# The same rule as JSON Schema patterns, so the OpenAPI description says what is refused. (Lone
+# surrogates are left out of them: a UTF-8 client cannot send one as text, and validators such as
+# Rust's regex engine cannot even write the range; the server refuses them all the same.)
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+FREE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 def text_problem(value: str, *, free_text: bool = False) -> str | None:
@@ -68,12 +119,31 @@ def text_problem(value: str, *, free_text: bool = False) -> str | None:
     return None
 
 
+def _describe_request(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The request rules in the model's JSON Schema: the text pattern on every free string, and
+    `minProperties` where at least one field must be named."""
+    free: frozenset[str] = getattr(model, "FREE_TEXT", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        _pattern_strings(prop, FREE_TEXT_PATTERN if name in free else TEXT_PATTERN)
+    if getattr(model, "AT_LEAST_ONE", False):
+        schema["minProperties"] = 1
+
+
+def _pattern_strings(node: dict[str, Any], pattern: str) -> None:
+    if node.get("type") == "string" and not {"enum", "const", "format", "pattern"} & set(node):
+        node["pattern"] = pattern
+    for child in [*node.get("anyOf", []), *([node["items"]] if "items" in node else [])]:
+        _pattern_strings(child, pattern)
+
+
 class _Strict(BaseModel):
     """Request models refuse fields they do not know (a typo must not pass silently), and text that
-    breaks the rule of `text_problem` (fields named in FREE_TEXT may hold tabs and newlines)."""
+    breaks the rule of `text_problem` (fields named in FREE_TEXT may hold tabs and newlines).
+    AT_LEAST_ONE: a body must name at least one field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_describe_request)
     FREE_TEXT: ClassVar[frozenset[str]] = frozenset()
+    AT_LEAST_ONE: ClassVar[bool] = False
 
     @field_validator("*", mode="before")
     @classmethod
@@ -102,8 +172,10 @@ class Paging(_Strict):
 
 
 class DateRange(_Strict):
-    date_from: date | None = Field(None, description="first shop-local day, YYYY-MM-DD")
-    date_to: date | None = Field(None, description="last shop-local day (inclusive), YYYY-MM-DD")
+    date_from: ShopDay | None = Field(None, description="first shop-local day, YYYY-MM-DD")
+    date_to: ShopDay | None = Field(
+        None, description="last shop-local day (inclusive), YYYY-MM-DD; 400 when before date_from"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> DateRange:
@@ -162,6 +234,7 @@ class OrderUpdate(_Strict):
     """Any of the staff fields; `null` drops that field's edit."""
 
     FREE_TEXT = frozenset({"customer_address", "notes"})
+    AT_LEAST_ONE = True
 
     status: OrderStatus | None = None
     customer_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
@@ -197,13 +270,28 @@ class AnalyticsUpdate(_Strict):
     """Inputs (`min_stock`, `delivery_days`, `in_transit`) and overrides of computed values; `null`
     drops that field's edit."""
 
+    AT_LEAST_ONE = True
+
     min_stock: Quantity | None = None
-    delivery_days: Annotated[int, Field(ge=0, le=3650, strict=True)] | None = None
+    delivery_days: DeliveryDays | None = None
     in_transit: Quantity | None = None
     avg_daily_sales_30d: (
-        Annotated[Decimal, Field(ge=0, le=10**9, decimal_places=3, allow_inf_nan=False)] | None
+        Annotated[
+            Decimal,
+            Field(ge=0, le=Decimal("999999999.999"), decimal_places=3, allow_inf_nan=False),
+            WithJsonSchema(
+                {
+                    "anyOf": [
+                        {"type": "number", "minimum": 0, "maximum": 999999999.999, "multipleOf": 0.001},
+                        {"type": "string", "pattern": r"^\d{1,9}(\.\d{1,3})?$"},
+                    ]
+                },
+                mode="validation",
+            ),
+        ]
+        | None
     ) = None
-    days_to_zero: Annotated[int, Field(ge=0, le=100_000, strict=True)] | None = None
+    days_to_zero: DaysToZero | None = None
     recommended_qty: Quantity | None = None
     trend: Trend | None = None
 
