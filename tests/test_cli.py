@@ -52,18 +52,16 @@ def test_sync_prints_one_line_per_run_on_stdout_and_logs_json_on_stderr(
 def test_a_failed_sync_exits_1_with_its_reason_on_stdout(
     db: Database, database_url: str, shop: FakeShop
 ) -> None:
-    shop.fail("status", times=20, status=500)
+    shop.fail("not_json", times=5)  # fails at once, no retries: the same on a busy machine
     result = run(
         ["chalicelib.sync", "orders"],
         DATABASE_URL=database_url,
         STRATTERA_API_URL=shop.url,
         STRATTERA_API_TOKEN=SHOP_TOKEN,
-        SYNC_DEADLINE_S="3",
     )
     assert result.returncode == 1
-    assert (
-        result.stdout.startswith("orders sync #") and " failed " in result.stdout and "500" in result.stdout
-    )
+    assert result.stdout.startswith("orders sync #") and " failed " in result.stdout
+    assert "JSON" in result.stdout, result.stdout
 
 
 def test_bad_usage_exits_2_with_the_usage_on_stderr() -> None:
