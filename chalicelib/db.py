@@ -21,7 +21,7 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 from pg8000.native import Connection
 
 from chalicelib.config import ConnectParams
-from chalicelib.errors import DatabaseUnavailableError
+from chalicelib.errors import DatabaseUnavailableError, RecordBusyError
 
 __all__ = ["Connection", "Database", "is_connection_lost", "rows_as_dicts", "sqlstate"]
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 # operator intervention (57P01 terminated by admin, 57P02 crash shutdown, 57P03 cannot connect now).
 _DEAD_CONNECTION_CODES = ("57P01", "57P02", "57P03")
 QUERY_CANCELED = "57014"
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
 
 
 def sqlstate(exc: BaseException) -> str | None:
@@ -253,6 +254,8 @@ class Database:
 def _translate(exc: BaseException) -> BaseException:
     if sqlstate(exc) == QUERY_CANCELED:
         return DatabaseUnavailableError("the database did not answer in time (statement timeout)")
+    if sqlstate(exc) == LOCK_NOT_AVAILABLE:
+        return RecordBusyError("the record is being written by a sync; try again in a few seconds")
     return exc
 
 

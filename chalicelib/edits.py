@@ -17,6 +17,10 @@ from chalicelib.stores import analytics, orders, products, staff_edits
 log = logging.getLogger(__name__)
 
 ORDER_COLUMNS = {field: ("orders", column) for field, column in orders.STAFF_FIELDS.items()}
+# A sync holds the rows it rewrites until it commits, which can take half a minute for a large shop:
+# an edit waits this long for a row, then answers 409 (RecordBusyError) instead of outliving API
+# Gateway's 29 s, which would tell the person it failed while it still went through.
+LOCK_TIMEOUT = "3s"
 
 
 def _log_edit(entity: str, entity_id: int, changes: dict[str, Any], by: str) -> None:
@@ -41,6 +45,7 @@ def edit_order(
     """Set (or with None, drop) staff values of an order; the order as it is now."""
     tz = str(zone.key)
     with db.transaction() as conn:
+        conn.run(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         if not staff_edits.apply_edits(
             conn, entity="order", entity_id=order_id, changes=changes, columns=ORDER_COLUMNS, edited_by=by
         ):
@@ -61,6 +66,7 @@ def edit_product(
 ) -> dict[str, Any]:
     """Set (or with None, drop) staff values of a product; the product as it is now."""
     with db.transaction() as conn:
+        conn.run(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         if not staff_edits.apply_edits(
             conn,
             entity="product",

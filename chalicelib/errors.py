@@ -9,6 +9,7 @@
     ├── UnauthorizedError          no or an unknown bearer token
     ├── ForbiddenError             a read-only token on a write
     ├── ConflictError              e.g. a sync of that resource is already running
+    │   └── RecordBusyError            a record another writer (a sync) holds; try again shortly
     └── UpstreamError              the shop API failed (after retries)
         ├── UpstreamHTTPError          it answered with an error status
         ├── UpstreamTimeoutError       it did not answer in time
@@ -62,6 +63,11 @@ class ForbiddenError(StratteraError):
 
 class ConflictError(StratteraError):
     """The request conflicts with the current state (a sync already running)."""
+
+
+class RecordBusyError(ConflictError):
+    """A record another transaction holds (a sync rewriting it commits at its end): an edit does not
+    wait for it past a few seconds, and says so."""
 
 
 class UpstreamError(StratteraError):
