@@ -1,6 +1,9 @@
 -- The computed analytics beside the effective ones: a staff override of days to zero, say, is shown
 -- with what the service would compute. Each effective value is still one expression,
 -- COALESCE(staff, computed); the computed values are appended as computed_* (a view may only grow).
+-- They are computed in numeric and clamped to the columns' integer range: with inputs the API allows
+-- (an average of 999,999,999 a day and 3,650 delivery days; a stock of 10^9 selling 0.001 a day)
+-- integer arithmetic overflowed, and the edit that caused it answered 500 (found by Schemathesis).
 CREATE OR REPLACE VIEW product_view AS
 SELECT p.*,
        p.price - p.cost AS margin,
@@ -36,10 +39,11 @@ CROSS JOIN LATERAL (
     SELECT COALESCE(a.avg_daily_sales_30d, 0) AS avg_daily_sales_30d,
            COALESCE(a.trend, 'stable') AS trend,
            CASE WHEN i.avg_daily_sales_30d > 0
-                THEN floor(greatest(p.stock_quantity, 0) / i.avg_daily_sales_30d)::integer
+                THEN LEAST(floor(greatest(p.stock_quantity, 0) / i.avg_daily_sales_30d), 2147483647)::integer
            END AS days_to_zero,
-           GREATEST(0, ceil(i.avg_daily_sales_30d * (i.delivery_days + 30))::integer
-                       + i.min_stock - p.stock_quantity - i.in_transit) AS recommended_qty
+           LEAST(GREATEST(0, ceil(i.avg_daily_sales_30d * (i.delivery_days + 30))
+                             + i.min_stock - p.stock_quantity - i.in_transit), 2147483647)::integer
+               AS recommended_qty
 ) c
 CROSS JOIN LATERAL (
     SELECT COALESCE(a.staff_days_to_zero, c.days_to_zero) AS days_to_zero
