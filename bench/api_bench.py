@@ -17,7 +17,8 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -123,17 +124,24 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    with loaded(args) as url:
+        run_cases(url, args)
+
+
+NAME = "strattera_api_bench"
+
+
+@contextmanager
+def loaded(args: argparse.Namespace) -> Iterator[str]:
+    """The URL of the loaded database (see `loaded_database`); dropped afterwards unless --keep."""
     admin_url, server = admin_database(args.database_url)
     try:
-        run_cases(loaded_database(admin_url, args), args)
+        yield loaded_database(admin_url, args)
     finally:
         if not args.keep:
             admin(admin_url, f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
         if server:
             server.stop()
-
-
-NAME = "strattera_api_bench"
 
 
 def loaded_database(admin_url: str, args: argparse.Namespace) -> str:
