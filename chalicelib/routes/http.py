@@ -61,8 +61,7 @@ STATUS_OF: list[tuple[type[StratteraError], int, str]] = [
     (ConflictError, 409, "conflict"),
     (PayloadTooLargeError, 413, "payload_too_large"),
     (UpstreamError, 502, "upstream_error"),
-    (DatabaseUnavailableError, 503, "database_unavailable"),
-]
+]  # DatabaseUnavailableError: 503, in response_for (a fixed message, Retry-After)
 
 
 @dataclass(frozen=True)
