@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -76,9 +78,14 @@ class FakeShop:
         port: int = 0,
         drift_every_s: float | None = None,
         on_drift: Callable[[dict[str, int]], None] | None = None,
+        validators: bool = False,
     ) -> None:
-        """`on_drift(changes)` after each drift step (default: one line on stdout)."""
+        """`on_drift(changes)` after each drift step (default: one line on stdout). `validators`:
+        send ETag and Last-Modified and answer 304 to them (False: a shop that knows neither)."""
         self.data = data
+        self.validators = validators
+        self._instance = secrets.token_hex(4)  # a restarted shop never reuses an ETag
+        self._modified: dict[str, tuple[int, str]] = {}  # resource -> (data version, HTTP date)
         self.token = token
         self._host = host
         self.faults: deque[Fault] = deque()
@@ -137,6 +144,27 @@ class FakeShop:
             body = json.dumps(self.data.listing(resource), ensure_ascii=False).encode()
             self._cache[resource] = (version, body)
             return body
+
+    def listing_validators(self, resource: str) -> tuple[str, str]:
+        """(ETag, Last-Modified) of the listing as it is now: a new ETag with every data version."""
+        with self.data.lock:
+            version = self.data.version
+            known = self._modified.get(resource)
+            if known is None or known[0] != version:
+                known = (version, formatdate(usegmt=True))
+                self._modified[resource] = known
+        return f'"{self._instance}-{resource}-{version}"', known[1]
+
+    def not_modified(self, resource: str, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        etag, last_modified = self.listing_validators(resource)
+        if if_none_match is not None:  # RFC 9110: If-None-Match decides when it is sent
+            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+        if if_modified_since:
+            try:
+                return parsedate_to_datetime(if_modified_since) >= parsedate_to_datetime(last_modified)
+            except (TypeError, ValueError):
+                return False
+        return False
 
     def _next_fault(self, resource: str) -> Fault | None:
         with self._lock:
@@ -214,6 +242,18 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
                 self._send(401, b'{"error": "unauthorized"}')
                 return
             fault = shop._next_fault(resource)
+            if fault is None and shop.validators:
+                etag, last_modified = shop.listing_validators(resource)
+                headers = {"ETag": etag, "Last-Modified": last_modified}
+                if shop.not_modified(
+                    resource, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+                ):
+                    self._log(304)
+                    self._send(304, b"", headers=headers)
+                    return
+                self._log(200)
+                self._send(200, shop.body(resource), headers=headers)
+                return
             if fault is None:
                 self._log(200)
                 self._send(200, shop.body(resource))
@@ -335,6 +375,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--token", default="fake-shop-token", help="the raw token it expects")
     parser.add_argument(
+        "--no-validators",
+        action="store_true",
+        help="send no ETag or Last-Modified, never answer 304 (a shop that knows neither)",
+    )
+    parser.add_argument(
         "--drift",
         type=float,
         default=None,
@@ -345,7 +390,14 @@ def main(argv: list[str] | None = None) -> None:
     data = ShopData(
         orders=args.orders, products=args.products, seed=args.seed, items_per_order=tuple(args.items)
     )
-    shop = FakeShop(data, token=args.token, host=args.host, port=args.port, drift_every_s=args.drift)
+    shop = FakeShop(
+        data,
+        token=args.token,
+        host=args.host,
+        port=args.port,
+        drift_every_s=args.drift,
+        validators=not args.no_validators,
+    )
     shop.start()
     print(
         f"fake shop: {shop.url} ({len(data.orders)} orders, {len(data.products)} product records); "

@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
             if verbose:
                 say(f"fake shop: {describe_drift(changes)}")
 
-        fake_shop = FakeShop(data, token=shop_token, drift_every_s=60, on_drift=drifted).start()
+        fake_shop = FakeShop(
+            data, token=shop_token, drift_every_s=60, on_drift=drifted, validators=True
+        ).start()
         env.update(STRATTERA_API_URL=fake_shop.url, STRATTERA_API_TOKEN=shop_token)
         say(f"fake shop at {fake_shop.url} (it changes a few records every minute; kept in {STATE})")
     token = dev_token()
