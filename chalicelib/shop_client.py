@@ -13,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,6 +56,23 @@ def _retry_after_s(value: str | None) -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class Validators:
+    """What HTTP knows a listing by: its ETag and Last-Modified, as the shop sent them."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A fetched listing; `not_modified` (a 304 to our validators) has no body."""
+
+    body: bytes
+    validators: Validators
+    not_modified: bool = False
+
+
 class ShopClient:
     """Fetches the shop's listings. `token(refresh)` gives the raw token (refresh after a 401)."""
 
@@ -84,26 +102,42 @@ class ShopClient:
         self._sleep = sleep
 
     def fetch(self, resource: str, *, deadline: float) -> bytes:
-        """The body of `GET <base>/<resource>`; `deadline` is a `time.monotonic()` value.
+        """The body of `GET <base>/<resource>`; `deadline` is a `time.monotonic()` value."""
+        return self.fetch_listing(resource, deadline=deadline).body
 
-        Raises `UpstreamHTTPError`, `UpstreamTimeoutError` or `UpstreamError` after the retries.
-        """
+    def fetch_listing(
+        self, resource: str, *, deadline: float, validators: Validators | None = None
+    ) -> Listing:
+        """`GET <base>/<resource>`, conditional on `validators` when given (`If-None-Match`,
+        `If-Modified-Since`): a 304 is a listing that did not change. Raises `UpstreamHTTPError`,
+        `UpstreamTimeoutError` or `UpstreamError` after the retries."""
         url = f"{self.base_url}/{resource}"
+        conditions = {}
+        if validators and validators.etag:
+            conditions["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            conditions["If-Modified-Since"] = validators.last_modified
         refreshed_token = refresh_now = False
         attempt = 0
         while True:
             attempt += 1
             wait: float | None = None
             try:
-                status, headers, body = self._get(url, deadline, refresh=refresh_now)
+                status, headers, body = self._get(url, deadline, refresh=refresh_now, conditions=conditions)
                 refresh_now = False
             except (TimeoutError, UpstreamTimeoutError) as exc:
                 error: UpstreamError = UpstreamTimeoutError(f"GET {redact(url)} timed out ({exc})")
             except (ProtocolError, Urllib3Error, OSError) as exc:
                 error = UpstreamError(f"GET {redact(url)} failed: {type(exc).__name__}: {exc}")
             else:
+                sent = Validators(headers.get("etag"), headers.get("last-modified"))
                 if 200 <= status < 300:
-                    return body
+                    return Listing(body, sent)
+                if status == 304 and validators and conditions:
+                    kept = Validators(
+                        sent.etag or validators.etag, sent.last_modified or validators.last_modified
+                    )
+                    return Listing(b"", kept, not_modified=True)
                 error = UpstreamHTTPError(
                     f"GET {redact(url)} answered {status}: {_excerpt(body)}", status=status
                 )
@@ -113,7 +147,7 @@ class ShopClient:
                     continue
                 if status not in RETRY_STATUSES:
                     raise error
-                wait = _retry_after_s(headers.get("Retry-After"))
+                wait = _retry_after_s(headers.get("retry-after"))
             if attempt >= self._attempts:
                 raise error
             if wait is None:
@@ -134,9 +168,12 @@ class ShopClient:
             )
             self._sleep(wait)
 
-    def _get(self, url: str, deadline: float, *, refresh: bool) -> tuple[int, dict[str, str], bytes]:
+    def _get(
+        self, url: str, deadline: float, *, refresh: bool, conditions: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers with lower-case names, body)."""
         token = self._token(refresh)
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **conditions}
         if token:
             headers["Authorization"] = token
         remaining = deadline - time.monotonic()
@@ -159,6 +196,6 @@ class ShopClient:
                 if time.monotonic() > deadline:
                     raise UpstreamTimeoutError("the body was still arriving at the run's deadline")
                 chunks.append(chunk)
-            return response.status, dict(response.headers), b"".join(chunks)
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks)
         finally:
             response.release_conn()

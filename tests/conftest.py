@@ -30,6 +30,7 @@ from devtools.served_app import ServedApp, serve_app
 from devtools.shop_data import ShopData
 
 DATA_TABLES = (
+    "listing_validators",
     "analytics_state",
     "order_daily_stats",
     "staff_edits",

@@ -12,7 +12,11 @@ from chalicelib.stores.copy import copy_rows
 
 MAX_PAYLOAD_CHARS = 64 * 1024
 COUNT_NAMES = ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "restored")
-RUN_COLUMNS = "id, resource, trigger, status, started_at, finished_at, " + ", ".join(COUNT_NAMES) + ", error"
+RUN_COLUMNS = (
+    "id, resource, trigger, status, started_at, finished_at, "
+    + ", ".join(COUNT_NAMES)
+    + ", error, not_modified"
+)
 
 
 @dataclass
@@ -35,7 +39,7 @@ RETURNING {RUN_COLUMNS}
 
 FINISH_RUN = f"""
 UPDATE sync_runs SET
-    status = :status, finished_at = clock_timestamp(), error = :error,
+    status = :status, finished_at = clock_timestamp(), error = :error, not_modified = :not_modified,
     fetched = :fetched, created = :created, updated = :updated, unchanged = :unchanged,
     invalid = :invalid, deleted = :deleted, restored = :restored
 WHERE id = :id
@@ -63,10 +67,17 @@ def record_skipped_run(conn: Connection, *, resource: str, trigger: str, reason:
 
 
 def finish_run(
-    conn: Connection, run_id: int, *, status: str, counts: dict[str, int], error: str | None
+    conn: Connection,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, int],
+    error: str | None,
+    not_modified: bool = False,
 ) -> dict[str, Any]:
     params = {name: counts.get(name, 0) for name in COUNT_NAMES}
-    return rows_as_dicts(conn, conn.run(FINISH_RUN, id=run_id, status=status, error=error, **params))[0]
+    rows = conn.run(FINISH_RUN, id=run_id, status=status, error=error, not_modified=not_modified, **params)
+    return rows_as_dicts(conn, rows)[0]
 
 
 def _without_nul(value: Any) -> Any:

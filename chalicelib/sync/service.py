@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from chalicelib.db import Connection, Database
 from chalicelib.errors import DatabaseUnavailableError, StratteraError
 from chalicelib.shop_client import ShopClient
-from chalicelib.stores import runs
+from chalicelib.stores import runs, validators
 from chalicelib.sync.listing import Outcome
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class RunSummary(BaseModel):
     finished_at: datetime | None
     counts: RunCounts
     error: str | None
+    not_modified: bool = False  # the shop answered 304 to the last listing's validators
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunSummary:
@@ -77,6 +78,11 @@ class RunSummary(BaseModel):
     def one_line(self) -> str:
         """For people: `orders sync #12 succeeded in 1.2s: 3 created, 10 updated, ...`."""
         c = self.counts
+        if self.not_modified:
+            took = f" in {self.duration_s}s" if self.duration_s is not None else ""
+            return (
+                f"{self.resource} sync #{self.id} {self.status}{took}: not modified (the shop answered 304)"
+            )
         line = (
             f"{self.resource} sync #{self.id} {self.status}"
             + (f" in {self.duration_s}s" if self.duration_s is not None else "")
@@ -97,12 +103,16 @@ class SyncService:
         *,
         deadline_s: float = 240.0,
         clock: Callable[[], float] = time.monotonic,
+        listing_context: str = "",
     ) -> None:
+        """`listing_context`: what a saved listing's validators are good for (the shop's zone, the
+        digest rules); validators saved under another context are not sent, so that run fetches in full."""
         self._db = db
         self._client = client
         self._appliers = appliers
         self._deadline_s = deadline_s
         self._clock = clock
+        self._listing_context = listing_context
 
     def run_all(self, *, trigger: Trigger, record_skipped: bool = True) -> list[RunSummary]:
         """Products, then orders."""
@@ -167,8 +177,27 @@ class SyncService:
         self, conn: Connection, applier: Applier, run: dict[str, Any], deadline: float
     ) -> RunSummary:
         run_id = run["id"]
+        resource = applier.resource
         try:
-            body = self._client.fetch(applier.resource, deadline=deadline)
+            saved = validators.load(conn, resource=resource, context=self._listing_context)
+            listing = self._client.fetch_listing(resource, deadline=deadline, validators=saved)
+            log.info(
+                f"{resource} listing: {'not modified (304)' if listing.not_modified else 'fetched'}",
+                extra={
+                    "event": "listing",
+                    "run_id": run_id,
+                    "resource": resource,
+                    "validators_sent": saved is not None,
+                    "shop_sent_validators": bool(listing.validators.etag or listing.validators.last_modified),
+                    "not_modified": listing.not_modified,
+                },
+            )
+            if listing.not_modified:  # nothing to write, nothing to infer
+                row = runs.finish_run(
+                    conn, run_id, status="succeeded", counts={}, error=None, not_modified=True
+                )
+                return RunSummary.from_row(row)
+            body = listing.body
             conn.run("BEGIN")
             # Sorts and hashes of a first sync (300,000 items) spill to disk at the default 4 MB.
             conn.run("SET LOCAL work_mem = '64MB'")
@@ -180,6 +209,10 @@ class SyncService:
             status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
             note = "; ".join(outcome.notes) or None
             row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note)
+            # In the transaction that applied the listing: a failed run never saves them.
+            validators.save(
+                conn, resource=resource, validators=listing.validators, context=self._listing_context
+            )
             conn.run("COMMIT")
             return RunSummary.from_row(row)
         except Exception as exc:
@@ -224,6 +257,7 @@ def metrics(summary: RunSummary) -> dict[str, Any]:
         "RunSucceeded": float(summary.status in ("succeeded", "partial")),
         "RunFailed": float(summary.status == "failed"),
         "RunSkipped": float(summary.status == "skipped"),
+        "RunNotModified": float(summary.not_modified),
         "DurationSeconds": summary.duration_s or 0.0,
         **{
             f"Records{name.capitalize()}": float(count) for name, count in summary.counts.model_dump().items()
