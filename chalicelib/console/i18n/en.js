@@ -103,6 +103,7 @@ export default {
   'sync.doing': 'run the sync',
   'run.counts': '{fetched} fetched, {created} created, {updated} updated, {unchanged} unchanged, {invalid} invalid, {deleted} deleted, {restored} restored',
 
+  'run.notModified': 'not modified at the shop (304), nothing written',
   'runs.title': 'Recent runs',
   'runs.doing': 'load the runs',
   'runs.none': 'No runs yet.',

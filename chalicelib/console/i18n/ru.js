@@ -103,6 +103,7 @@ export default {
   'sync.doing': 'запустить синхронизацию',
   'run.counts': 'получено {fetched}, новых {created}, изменено {updated}, без изменений {unchanged}, с ошибками {invalid}, удалено {deleted}, вернулось {restored}',
 
+  'run.notModified': 'не изменилось у магазина (304), ничего не записано',
   'runs.title': 'Последние запуски',
   'runs.doing': 'загрузить запуски',
   'runs.none': 'Запусков ещё не было.',

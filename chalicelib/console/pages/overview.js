@@ -23,7 +23,8 @@ function counts(c) {
 }
 
 export function runLine(run) {
-  return `${t(`resource.${run.resource}`)}: ${t(`runStatus.${run.status}`)} — ${counts(run.counts)}${run.error ? ` (${run.error})` : ''}`;
+  const what = run.not_modified ? t('run.notModified') : counts(run.counts);
+  return `${t(`resource.${run.resource}`)}: ${t(`runStatus.${run.status}`)} — ${what}${run.error ? ` (${run.error})` : ''}`;
 }
 
 function ResourceCard({ resource, status }) {
@@ -102,7 +103,7 @@ function RecentRuns({ runs }) {
           <td><${Badge} kind=${`run-${r.status}`}>${t(`runStatus.${r.status}`)}<//></td>
           <td>${dateTime(r.started_at)}</td>
           <td>${seconds(r.started_at, r.finished_at)}</td>
-          <td class="small">${counts(r.counts)}</td>
+          <td class="small">${r.not_modified ? t('run.notModified') : counts(r.counts)}</td>
           <td class="small">${r.error || ''}</td>
         </tr>`,
       )}
