@@ -100,7 +100,8 @@ class Console:
         """Press a sync button on the overview; the result line(s) or the error shown."""
         self.open("/")
         self.page.click(f"[data-sync={which}]")
-        self.page.wait_for_selector(".sync-result, .error-box")
+        # A sync over HTTP may take its whole budget (25 s, routes/sync.py) before it answers.
+        self.page.wait_for_selector(".sync-result, .error-box", timeout=40_000)
         return self.page.inner_text(".sync-result, .error-box")
 
     def shot(self, name: str, *, full_page: bool = True) -> None:
