@@ -114,3 +114,21 @@ def test_the_client_sends_the_validators_and_reads_a_304(shop: FakeShop):
     assert again.not_modified and again.body == b"" and again.validators == listing.validators
     by_date = Validators(last_modified=listing.validators.last_modified)  # If-Modified-Since alone
     assert client.fetch_listing("products", deadline=monotonic() + 30, validators=by_date).not_modified
+
+
+def test_a_304_still_keeps_what_depends_on_the_clock(db: Database, shop: FakeShop):
+    sync = service(db, shop)
+    sync.run("products", trigger="manual")
+    sync.run("orders", trigger="manual")
+    # As at midnight: today has no stock level yet, and the analytics were computed yesterday.
+    db.run(
+        "UPDATE product_trends SET stock_level = NULL WHERE day = (now() AT TIME ZONE 'Europe/Moscow')::date"
+    )
+    right = db.run("SELECT product_id, avg_daily_sales_30d FROM product_analytics ORDER BY 1")
+    db.run("UPDATE product_analytics SET avg_daily_sales_30d = 999")  # as if computed over another window
+    assert sync.run("products", trigger="manual").not_modified
+    assert sync.run("orders", trigger="manual").not_modified
+    today = "(now() AT TIME ZONE 'Europe/Moscow')::date"
+    assert db.run(f"SELECT count(*) FROM product_trends WHERE day = {today} AND stock_level IS NULL") == [[0]]
+    assert db.run(f"SELECT count(*) FROM product_trends WHERE day = {today}")[0][0] > 0
+    assert db.run("SELECT product_id, avg_daily_sales_30d FROM product_analytics ORDER BY 1") == right

@@ -70,6 +70,10 @@ class OrdersSync:
         analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
 
+    def not_modified(self, conn: Connection) -> None:
+        """The analytics' 30-day window moves with the clock: recomputed by a 304 run too."""
+        analytics.recompute_analytics(conn, tz=self._tz)
+
     def _submit(self, writer: BatchWriter, conn: Connection, orders: list[Any], items: list[Any]) -> None:
         # Formatted here, merged on the writer's thread while the next batch is validated.
         writer.submit(

@@ -74,6 +74,10 @@ class ProductsSync:
             analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
 
+    def not_modified(self, conn: Connection) -> None:
+        """Today's stock levels are recorded by every products run, a 304 included."""
+        analytics.record_stock_levels(conn, tz=self._tz)
+
     def _categories(self, records: list[Any], outcome: Outcome) -> dict[int, str]:
         """Category id -> name. A record is a category when it is the root, sits right under the
         root, or another record descends from it."""

@@ -41,6 +41,9 @@ class Applier(Protocol):
 
     def apply(self, conn: Connection, body: bytes) -> Outcome: ...
 
+    def not_modified(self, conn: Connection) -> None:
+        """The listing did not change (a 304): keep current what depends on the clock, not on it."""
+
 
 class RunCounts(BaseModel):
     fetched: int = 0
@@ -192,10 +195,13 @@ class SyncService:
                     "not_modified": listing.not_modified,
                 },
             )
-            if listing.not_modified:  # nothing to write, nothing to infer
+            if listing.not_modified:  # no record to write, no deletion to infer
+                conn.run("BEGIN")
+                applier.not_modified(conn)
                 row = runs.finish_run(
                     conn, run_id, status="succeeded", counts={}, error=None, not_modified=True
                 )
+                conn.run("COMMIT")
                 return RunSummary.from_row(row)
             body = listing.body
             conn.run("BEGIN")
