@@ -29,8 +29,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from devtools.postgres import start_cluster
-from devtools.served_app import ADMIN_TOKEN, free_port, serve_app
+from devtools.postgres import free_port, start_cluster
+from devtools.served_app import ADMIN_TOKEN, serve_app
 
 SHOP_TOKEN = "load-bench-shop-token"
 STATUSES = ["paid", "processing", "shipped", "delivered", "cancelled"]

@@ -28,7 +28,8 @@ class PostgresServer:
     stop: Callable[[], None]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -69,7 +70,7 @@ def _wait_for(url: str, seconds: float = 60) -> None:
 
 
 def start_docker() -> PostgresServer:
-    port = _free_port()
+    port = free_port()
     name = f"strattera-test-pg-{os.getpid()}"
     subprocess.run(
         [
@@ -112,7 +113,7 @@ def start_initdb(data_dir: Path | None = None) -> PostgresServer:
             check=True,
             capture_output=True,
         )
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [
             "pg_ctl",
@@ -194,7 +195,7 @@ def start_cluster(settings: dict[str, str], *, base: Path | None = None) -> Post
     def pg(*args: str) -> None:
         subprocess.run(args, check=True, capture_output=True, timeout=120, **as_user)  # type: ignore[call-overload]
 
-    port = _free_port()
+    port = free_port()
     data = base / "data"
     pg(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off " + " ".join(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devtools.postgres import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "console-admin-token-0123456789"
 VIEWER_TOKEN = "console-viewer-token-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -17,11 +17,7 @@ from typing import Any
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from devtools.postgres import free_port
 
 
 def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
