@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pg8000.native
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from chalicelib.config import parse_database_url
 from chalicelib.sync.service import lock_key
 from devtools.served_app import ADMIN_TOKEN, VIEWER_TOKEN, ServedApp
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, database_for
 
 SHOTS = ARTIFACTS / "screenshots"
 # As the machine's probe starts it: no sandbox as root, and nothing that calls out to Google's hosts.
@@ -237,15 +235,13 @@ def test_the_overview_shows_the_runs_and_sync_all_shows_its_counts(console: Cons
 
 def test_a_sync_already_running_shows_the_409_message(console: Console) -> None:
     console.sign_in()
-    p = parse_database_url(console.served.database_url)
-    holder = pg8000.native.Connection(
-        user=p.user, host=p.host, port=p.port, database=p.database, unix_sock=p.unix_sock
-    )
+    holder = database_for(console.served.database_url)
     try:
-        holder.run("SELECT pg_advisory_lock(:key)", key=lock_key("orders"))
-        shown = console.sync("orders")
+        with holder.connection() as conn:  # a session lock, as a running sync holds it
+            conn.run("SELECT pg_advisory_lock(:key)", key=lock_key("orders"))
+            shown = console.sync("orders")
     finally:
-        holder.close()
+        holder.close()  # the lock goes with the session
     assert "Не удалось: запустить синхронизацию" in shown
     assert "already running" in shown and "409" in shown
 
