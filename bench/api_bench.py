@@ -115,13 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--products", type=int, default=2_000)
+    database_arguments(parser)
     parser.add_argument("--calls", type=int, default=500)
-    parser.add_argument("--database-url")
-    parser.add_argument(
-        "--keep", action="store_true", help="reuse (or keep) the database strattera_api_bench"
-    )
     args = parser.parse_args()
 
     with loaded(args) as url:
@@ -129,6 +124,14 @@ def main() -> None:
 
 
 NAME = "strattera_api_bench"
+
+
+def database_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `loaded` reads: --orders, --products, --database-url, --keep."""
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--products", type=int, default=2_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--keep", action="store_true", help=f"reuse (or keep) the database {NAME}")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from bench.api_bench import loaded
+from bench.api_bench import database_arguments, loaded
 from devtools.served_app import ADMIN_TOKEN, serve_app
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -97,13 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--products", type=int, default=2_000)
+    database_arguments(parser)
     parser.add_argument("--loads", type=int, default=5)
-    parser.add_argument("--database-url")
-    parser.add_argument(
-        "--keep", action="store_true", help="reuse (or keep) the database strattera_api_bench"
-    )
     args = parser.parse_args()
 
     with loaded(args) as url:
