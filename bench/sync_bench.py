@@ -16,6 +16,7 @@ Options: --sizes 1000 10000 100000, --repeat 3 (median), --naive-max 100000, --d
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -66,7 +67,7 @@ def _validated_orders(shop_url: str) -> list[Any]:
         "orders", deadline=time.monotonic() + 600
     )
     context = validation_context(ZONE)
-    return [ShopOrder.model_validate(raw, context=context) for raw in iter_records(body)]
+    return [ShopOrder.model_validate(raw, context=context) for raw in iter_records(io.BytesIO(body))]
 
 
 def child_first(url: str, shop_url: str) -> dict[str, Any]:

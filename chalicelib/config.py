@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -150,6 +151,10 @@ class Settings(BaseModel):
     shop_timezone: ZoneInfo = ZoneInfo("Europe/Moscow")
     shop_timeout_s: Positive = 30
     sync_deadline_s: Positive = 240
+    # Where a run keeps the shop's listing while it parses it (Lambda: /tmp, as large as its ephemeral
+    # storage), and how large the listing, decompressed, may be.
+    sync_listing_dir: str = Field(default_factory=tempfile.gettempdir)
+    sync_listing_max_bytes: Positive = 4 * 1024**3
 
     api_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     api_tokens_secret_id: str | None = None
@@ -163,6 +168,13 @@ class Settings(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("sync_listing_dir")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not os.path.isabs(value):
+            raise ValueError("must be an absolute path, e.g. /tmp")
+        return value
 
     @field_validator("cors_allowed_origins")
     @classmethod
@@ -202,6 +214,8 @@ class Settings(BaseModel):
             "STRATTERA_API_TOKEN_SECRET_ID": "shop_api_token_secret_id",
             "STRATTERA_TIMEOUT_S": "shop_timeout_s",
             "SYNC_DEADLINE_S": "sync_deadline_s",
+            "SYNC_LISTING_DIR": "sync_listing_dir",
+            "SYNC_LISTING_MAX_BYTES": "sync_listing_max_bytes",
             "API_TOKENS_SECRET_ID": "api_tokens_secret_id",
         }
         for variable, field in fields.items():

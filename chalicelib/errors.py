@@ -10,6 +10,7 @@
     ├── ForbiddenError             a read-only token on a write
     ├── ConflictError              e.g. a sync of that resource is already running
     │   └── RecordBusyError            a record another writer (a sync) holds; try again shortly
+    ├── ListingStorageError        a listing could not be written to its file (disk full, not writable)
     └── UpstreamError              the shop API failed (after retries)
         ├── UpstreamHTTPError          it answered with an error status
         ├── UpstreamTimeoutError       it did not answer in time
@@ -68,6 +69,10 @@ class ConflictError(StratteraError):
 class RecordBusyError(ConflictError):
     """A record another transaction holds (a sync rewriting it commits at its end): an edit does not
     wait for it past a few seconds, and says so."""
+
+
+class ListingStorageError(StratteraError):
+    """The shop's listing could not be written to the run's file in the listing folder."""
 
 
 class UpstreamError(StratteraError):

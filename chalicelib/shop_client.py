@@ -1,32 +1,48 @@
-"""The shop API client: `GET <base>/orders` and `GET <base>/products`, as raw bytes.
+"""The shop API client: `GET <base>/orders` and `GET <base>/products`, streamed into a file.
 
 One urllib3 `PoolManager` per client (the wiring keeps one client per process, so warm Lambdas reuse
 connections). Retries with exponential backoff on connection errors, timeouts, 5xx, 408 and 429,
 honouring `Retry-After`, but never sleeping past the run's deadline. The token goes in
 `Authorization` raw (the shop answers 401 to `Bearer ...`); a 401 fetches the token once more, in case
 it was rotated. Errors name the URL without token or query, and quote at most 200 bytes of the body.
+
+A listing asks for gzip and is decompressed here, a megabyte at a time, as it arrives: whatever the
+shop sends, memory holds one piece, and the file gets at most `max_bytes` of JSON (a gzip bomb is
+refused once it has inflated past that, a gzip stream that breaks off is an error).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ProtocolError, TimeoutError
 
-from chalicelib.errors import UpstreamError, UpstreamHTTPError, UpstreamTimeoutError
+from chalicelib.errors import (
+    ListingStorageError,
+    UpstreamError,
+    UpstreamFormatError,
+    UpstreamHTTPError,
+    UpstreamTimeoutError,
+)
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 USER_AGENT = "strattera-sync/1.0"
+PIECE = 1024 * 1024  # bytes read off the socket, and inflated from gzip, at a time
+ERROR_BODY_BYTES = 64 * 1024  # of an error answer, enough to quote
+DEFAULT_MAX_BYTES = 4 * 1024**3
 
 
 def redact(url: str) -> str:
@@ -66,11 +82,14 @@ class Validators:
 
 @dataclass(frozen=True)
 class Listing:
-    """A fetched listing; `not_modified` (a 304 to our validators) has no body."""
+    """A fetched listing, now in the caller's file; `not_modified` (a 304 to our validators) wrote
+    nothing. `size`: bytes of JSON written; `wire_bytes`: bytes received as sent (`encoding`)."""
 
-    body: bytes
     validators: Validators
     not_modified: bool = False
+    size: int = 0
+    wire_bytes: int = 0
+    encoding: str = "identity"
 
 
 class ShopClient:
@@ -87,7 +106,7 @@ class ShopClient:
         attempts: int = 4,
         backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
-        max_bytes: int = 256 * 1024 * 1024,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -102,15 +121,19 @@ class ShopClient:
         self._sleep = sleep
 
     def fetch(self, resource: str, *, deadline: float) -> bytes:
-        """The body of `GET <base>/<resource>`; `deadline` is a `time.monotonic()` value."""
-        return self.fetch_listing(resource, deadline=deadline).body
+        """The body of `GET <base>/<resource>` in memory (small listings, tests); `deadline` is a
+        `time.monotonic()` value."""
+        into = io.BytesIO()
+        self.fetch_listing(resource, deadline=deadline, into=into)
+        return into.getvalue()
 
     def fetch_listing(
-        self, resource: str, *, deadline: float, validators: Validators | None = None
+        self, resource: str, *, deadline: float, into: BinaryIO, validators: Validators | None = None
     ) -> Listing:
-        """`GET <base>/<resource>`, conditional on `validators` when given (`If-None-Match`,
-        `If-Modified-Since`): a 304 is a listing that did not change. Raises `UpstreamHTTPError`,
-        `UpstreamTimeoutError` or `UpstreamError` after the retries."""
+        """`GET <base>/<resource>` with its body (decompressed) written to `into` from its start,
+        conditional on `validators` when given (`If-None-Match`, `If-Modified-Since`): a 304 is a
+        listing that did not change. Raises `UpstreamHTTPError`, `UpstreamTimeoutError` or
+        `UpstreamError` after the retries; `ListingStorageError` when `into` cannot take it."""
         url = f"{self.base_url}/{resource}"
         conditions = {}
         if validators and validators.etag:
@@ -123,7 +146,9 @@ class ShopClient:
             attempt += 1
             wait: float | None = None
             try:
-                status, headers, body = self._get(url, deadline, refresh=refresh_now, conditions=conditions)
+                status, headers, body, received = self._get(
+                    url, deadline, into, refresh=refresh_now, conditions=conditions
+                )
                 refresh_now = False
             except (TimeoutError, UpstreamTimeoutError) as exc:
                 error: UpstreamError = UpstreamTimeoutError(f"GET {redact(url)} timed out ({exc})")
@@ -132,12 +157,13 @@ class ShopClient:
             else:
                 sent = Validators(headers.get("etag"), headers.get("last-modified"))
                 if 200 <= status < 300:
-                    return Listing(body, sent)
+                    size, wire_bytes, encoding = received
+                    return Listing(sent, size=size, wire_bytes=wire_bytes, encoding=encoding)
                 if status == 304 and validators and conditions:
                     kept = Validators(
                         sent.etag or validators.etag, sent.last_modified or validators.last_modified
                     )
-                    return Listing(b"", kept, not_modified=True)
+                    return Listing(kept, not_modified=True)
                 error = UpstreamHTTPError(
                     f"GET {redact(url)} answered {status}: {_excerpt(body)}", status=status
                 )
@@ -169,11 +195,17 @@ class ShopClient:
             self._sleep(wait)
 
     def _get(
-        self, url: str, deadline: float, *, refresh: bool, conditions: dict[str, str]
-    ) -> tuple[int, dict[str, str], bytes]:
-        """(status, headers with lower-case names, body)."""
+        self, url: str, deadline: float, into: BinaryIO, *, refresh: bool, conditions: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes, tuple[int, int, str]]:
+        """(status, headers with lower-case names, an error answer's first bytes, and for a 2xx
+        what `_receive` wrote)."""
         token = self._token(refresh)
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **conditions}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+            "User-Agent": USER_AGENT,
+            **conditions,
+        }
         if token:
             headers["Authorization"] = token
         remaining = deadline - time.monotonic()
@@ -186,16 +218,95 @@ class ShopClient:
             "GET", url, headers=headers, timeout=timeout, preload_content=False, redirect=False
         )
         try:
-            chunks: list[bytes] = []
-            size = 0
-            # Read in chunks so that a body that never ends, or drips, still ends at the deadline.
-            for chunk in response.stream(1024 * 1024):
-                size += len(chunk)
-                if size > self._max_bytes:
-                    raise UpstreamError(f"GET {redact(url)}: the body is larger than {self._max_bytes} bytes")
-                if time.monotonic() > deadline:
-                    raise UpstreamTimeoutError("the body was still arriving at the run's deadline")
-                chunks.append(chunk)
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks)
+            names = {k.lower(): v for k, v in response.headers.items()}
+            if 200 <= response.status < 300:
+                return response.status, names, b"", self._receive(response, url, deadline, into)
+            # An error answer: only as much as a message quotes (urllib3 inflates it, if need be).
+            return response.status, names, response.read(ERROR_BODY_BYTES, decode_content=True), (0, 0, "")
         finally:
             response.release_conn()
+
+    def _receive(
+        self, response: urllib3.BaseHTTPResponse, url: str, deadline: float, into: BinaryIO
+    ) -> tuple[int, int, str]:
+        """Write the body to `into` as it arrives, inflating gzip; (bytes written, bytes received,
+        encoding). Read a piece at a time, so that a body that never ends, or drips, still ends at
+        the deadline."""
+        encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            inflate: Gunzip | None = Gunzip()
+        elif encoding == "identity":
+            inflate = None
+        else:
+            raise UpstreamFormatError(
+                f"GET {redact(url)}: the shop sent Content-Encoding {encoding[:40]!r}, "
+                "which we did not ask for"
+            )
+        into.seek(0)
+        into.truncate()  # a retry starts the file again
+        written = received = 0
+        for chunk in response.stream(PIECE, decode_content=False):
+            received += len(chunk)
+            if time.monotonic() > deadline:
+                raise UpstreamTimeoutError("the body was still arriving at the run's deadline")
+            for piece in inflate.feed(chunk) if inflate else (chunk,):
+                written += len(piece)
+                if written > self._max_bytes:
+                    raise UpstreamError(
+                        f"GET {redact(url)}: the listing is larger than {self._max_bytes} bytes"
+                        + (" once decompressed" if inflate else "")
+                        + " (SYNC_LISTING_MAX_BYTES)"
+                    )
+                _write(into, piece)
+        if inflate:
+            inflate.finish(received)
+        try:
+            into.flush()
+        except OSError as exc:
+            raise _storage_error(into, exc) from None
+        return written, received, "gzip" if inflate else "identity"
+
+
+class Gunzip:
+    """Inflates a gzip stream (one member or several) fed in chunks, in pieces of at most `PIECE`
+    bytes however much a chunk inflates to."""
+
+    def __init__(self) -> None:
+        self._inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            while True:
+                piece = self._inflate.decompress(data, PIECE)
+                if piece:
+                    yield piece
+                if self._inflate.eof:  # a member ended; whatever follows is the next one
+                    data = self._inflate.unused_data
+                    if not data:
+                        return
+                    self._inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+                    continue
+                data = self._inflate.unconsumed_tail
+                if not data and len(piece) < PIECE:
+                    return
+        except zlib.error as exc:
+            raise UpstreamFormatError(f"the shop's gzip stream is broken: {exc}") from None
+
+    def finish(self, received: int) -> None:
+        """The body ended: it must have ended with a whole gzip member."""
+        if not self._inflate.eof:
+            raise UpstreamFormatError(
+                f"the shop's gzip stream broke off (after {received} bytes): the listing is incomplete"
+            )
+
+
+def _write(into: BinaryIO, piece: bytes) -> None:
+    try:
+        into.write(piece)
+    except OSError as exc:
+        raise _storage_error(into, exc) from None
+
+
+def _storage_error(into: BinaryIO, exc: OSError) -> ListingStorageError:
+    where = into.name if isinstance(getattr(into, "name", None), str) else "the listing file"
+    return ListingStorageError(f"could not write the listing to {where}: {exc.strerror or exc}")

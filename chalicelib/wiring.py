@@ -113,6 +113,7 @@ def shop_client() -> ShopClient:
         config.shop_api_url,
         lambda refresh: shop_token(config, secret_store(), refresh),
         read_timeout_s=config.shop_timeout_s,
+        max_bytes=config.sync_listing_max_bytes,
     )
 
 
@@ -126,6 +127,7 @@ def sync_service() -> SyncService:
         deadline_s=config.sync_deadline_s,
         # A listing's saved validators hold only while the zone and the digest rules are the same.
         listing_context=f"{config.shop_timezone.key}/{DIGEST_VERSION}",
+        listing_dir=config.sync_listing_dir,
     )
 
 

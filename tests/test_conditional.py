@@ -4,6 +4,7 @@ of zone or digest rules (the listing context) makes the next run fetch in full."
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,12 +109,18 @@ def test_the_client_sends_the_validators_and_reads_a_304(shop: FakeShop):
     from time import monotonic
 
     client = make_client(shop.url, Sleeps())
-    listing = client.fetch_listing("products", deadline=monotonic() + 30)
-    assert listing.validators.etag and listing.validators.last_modified and listing.body.startswith(b"[")
-    again = client.fetch_listing("products", deadline=monotonic() + 30, validators=listing.validators)
-    assert again.not_modified and again.body == b"" and again.validators == listing.validators
+    first, second, third = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    listing = client.fetch_listing("products", deadline=monotonic() + 30, into=first)
+    assert listing.validators.etag and listing.validators.last_modified
+    assert first.getvalue().startswith(b"[") and listing.size == len(first.getvalue())
+    again = client.fetch_listing(
+        "products", deadline=monotonic() + 30, into=second, validators=listing.validators
+    )
+    assert again.not_modified and second.getvalue() == b"" and again.validators == listing.validators
     by_date = Validators(last_modified=listing.validators.last_modified)  # If-Modified-Since alone
-    assert client.fetch_listing("products", deadline=monotonic() + 30, validators=by_date).not_modified
+    assert client.fetch_listing(
+        "products", deadline=monotonic() + 30, into=third, validators=by_date
+    ).not_modified
 
 
 def test_a_304_still_keeps_what_depends_on_the_clock(db: Database, shop: FakeShop):

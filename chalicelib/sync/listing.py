@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 from pydantic import ValidationError
@@ -18,31 +16,44 @@ from chalicelib.stores.runs import Quarantined
 
 # Bump to make every record look changed once (e.g. after changing how records become rows).
 DIGEST_VERSION = f"1.{RULES_VERSION}"
-_FIRST_BYTE = re.compile(rb"\s*(\S)")
+_BOM = b"\xef\xbb\xbf"
+_READ = 256 * 1024  # bytes of the listing file read at a time
 
 
-def iter_records(body: bytes) -> Iterator[Any]:
-    """The elements of the top-level JSON array in `body`, one at a time (ijson: numbers with a
-    fraction arrive as `Decimal`, never float). Raises `UpstreamFormatError` when `body` is not
-    a JSON array, also when it breaks off halfway."""
-    first = _FIRST_BYTE.match(body[:4096].removeprefix(b"\xef\xbb\xbf"))
-    if first is None:
-        what = (
-            "an empty body"
-            if not body
-            else "a body of nothing but whitespace"
-            if not body.strip()
-            else ("a body that starts with 4 KiB of whitespace")
-        )
-        raise UpstreamFormatError(f"the shop answered {what}, not a JSON array")
-    if first.group(1) != b"[":
-        what = "a JSON object" if first.group(1) == b"{" else "something that is not JSON"
-        excerpt = body[:120].decode("utf-8", errors="replace")
+def iter_records(listing: BinaryIO) -> Iterator[Any]:
+    """The elements of the top-level JSON array in the file `listing`, one at a time, read from its
+    start (ijson: numbers with a fraction arrive as `Decimal`, never float). Raises
+    `UpstreamFormatError` when it is not a JSON array, also when it breaks off halfway."""
+    listing.seek(0)
+    first = _first_byte(listing)
+    if first != b"[":
+        listing.seek(0)
+        head = listing.read(120)
+        if first is None:
+            what = "an empty body" if not head else "a body of nothing but whitespace"
+            raise UpstreamFormatError(f"the shop answered {what}, not a JSON array")
+        what = "a JSON object" if first == b"{" else "something that is not JSON"
+        excerpt = head.decode("utf-8", errors="replace")
         raise UpstreamFormatError(f"the shop answered {what}, not an array: {excerpt!r}")
+    listing.seek(0)
+    if listing.read(3) != _BOM:
+        listing.seek(0)
     try:
-        yield from ijson.items(io.BytesIO(body), "item")
+        yield from ijson.items(listing, "item", buf_size=_READ)
     except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise UpstreamFormatError(f"the shop's JSON is broken: {str(exc)[:200]}") from None
+
+
+def _first_byte(listing: BinaryIO) -> bytes | None:
+    """The first byte after a byte-order mark and any whitespace; None when there is none."""
+    start = True
+    while chunk := listing.read(_READ):
+        if start:
+            chunk, start = chunk.removeprefix(_BOM), False
+        text = chunk.lstrip(b" \t\r\n")
+        if text:
+            return text[:1]
+    return None
 
 
 def digest(raw: Any, *extra: object) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -27,8 +27,8 @@ class OrdersSync:
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
-    def apply(self, conn: Connection, body: bytes) -> Outcome:
-        """Write what changed in the listing `body`; runs inside the caller's transaction."""
+    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome:
+        """Write what changed in the file `listing`; runs inside the caller's transaction."""
         outcome = Outcome()
         analytics.ensure_built_for(conn, tz=self._tz)
         changes = Changes(sync_writes.order_digests(conn), outcome, self.resource)
@@ -38,7 +38,7 @@ class OrdersSync:
         items: list[tuple[Any, ...]] = []
 
         with BatchWriter() as writer:
-            for raw in iter_records(body):
+            for raw in iter_records(listing):
                 admitted = changes.admit(raw)
                 if admitted is None:
                     continue

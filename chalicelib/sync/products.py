@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -25,10 +25,10 @@ class ProductsSync:
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
-    def apply(self, conn: Connection, body: bytes) -> Outcome:
-        """Write what changed in the listing `body`; runs inside the caller's transaction."""
+    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome:
+        """Write what changed in the file `listing`; runs inside the caller's transaction."""
         outcome = Outcome()
-        records = list(iter_records(body))  # small (hundreds): categories must be known first
+        records = list(iter_records(listing))  # small (hundreds): categories must be known first
         categories = self._categories(records, outcome)
         known = sync_writes.product_digests(conn)
         changes = Changes(known, outcome, self.resource)

@@ -1,20 +1,22 @@
 """Sync runs: one resource at a time, never overlapping, each recorded in `sync_runs`.
 
 A run: take the resource's advisory lock (or record `skipped`), record `running`, fetch the listing
-(no transaction open while the shop answers), then apply it in ONE transaction with the quarantine
-and the run's end. Anything failing rolls the whole transaction back: nothing is written, no
-deletion is inferred, and the run is recorded `failed` with the reason.
+into a file of its own (no transaction open while the shop answers; see `spool`), then apply it from
+that file in ONE transaction with the quarantine and the run's end. Anything failing rolls the whole
+transaction back: nothing is written, no deletion is inferred, and the run is recorded `failed` with
+the reason.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 import time
 import zlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -22,6 +24,7 @@ from chalicelib.db import Connection, Database
 from chalicelib.errors import DatabaseUnavailableError, StratteraError
 from chalicelib.shop_client import ShopClient
 from chalicelib.stores import runs, validators
+from chalicelib.sync import spool
 from chalicelib.sync.listing import Outcome
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ def lock_key(resource: str) -> int:
 class Applier(Protocol):
     resource: str
 
-    def apply(self, conn: Connection, body: bytes) -> Outcome: ...
+    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome: ...
 
     def not_modified(self, conn: Connection) -> None:
         """The listing did not change (a 304): keep current what depends on the clock, not on it."""
@@ -107,15 +110,18 @@ class SyncService:
         deadline_s: float = 240.0,
         clock: Callable[[], float] = time.monotonic,
         listing_context: str = "",
+        listing_dir: str | None = None,
     ) -> None:
         """`listing_context`: what a saved listing's validators are good for (the shop's zone, the
-        digest rules); validators saved under another context are not sent, so that run fetches in full."""
+        digest rules); validators saved under another context are not sent, so that run fetches in full.
+        `listing_dir`: the folder for the listings' files (default: the system's temporary folder)."""
         self._db = db
         self._client = client
         self._appliers = appliers
         self._deadline_s = deadline_s
         self._clock = clock
         self._listing_context = listing_context
+        self._listing_dir = listing_dir or tempfile.gettempdir()
 
     def run_all(self, *, trigger: Trigger, record_skipped: bool = True) -> list[RunSummary]:
         """Products, then orders."""
@@ -182,45 +188,8 @@ class SyncService:
         run_id = run["id"]
         resource = applier.resource
         try:
-            saved = validators.load(conn, resource=resource, context=self._listing_context)
-            listing = self._client.fetch_listing(resource, deadline=deadline, validators=saved)
-            log.info(
-                f"{resource} listing: {'not modified (304)' if listing.not_modified else 'fetched'}",
-                extra={
-                    "event": "listing",
-                    "run_id": run_id,
-                    "resource": resource,
-                    "validators_sent": saved is not None,
-                    "shop_sent_validators": bool(listing.validators.etag or listing.validators.last_modified),
-                    "not_modified": listing.not_modified,
-                },
-            )
-            if listing.not_modified:  # no record to write, no deletion to infer
-                conn.run("BEGIN")
-                applier.not_modified(conn)
-                row = runs.finish_run(
-                    conn, run_id, status="succeeded", counts={}, error=None, not_modified=True
-                )
-                conn.run("COMMIT")
-                return RunSummary.from_row(row)
-            body = listing.body
-            conn.run("BEGIN")
-            # Sorts and hashes of a first sync (300,000 items) spill to disk at the default 4 MB.
-            conn.run("SET LOCAL work_mem = '64MB'")
-            # The run's own deadline, not the API's statement timeout, bounds its statements.
-            remaining_ms = max(1_000, int((deadline - self._clock()) * 1000))
-            conn.run(f"SET LOCAL statement_timeout = {remaining_ms}")
-            outcome = applier.apply(conn, body)
-            runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
-            status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
-            note = "; ".join(outcome.notes) or None
-            row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note)
-            # In the transaction that applied the listing: a failed run never saves them.
-            validators.save(
-                conn, resource=resource, validators=listing.validators, context=self._listing_context
-            )
-            conn.run("COMMIT")
-            return RunSummary.from_row(row)
+            with spool.listing_file(self._listing_dir, resource) as file:
+                return self._fetch_and_apply(conn, applier, run_id, deadline, file)
         except Exception as exc:
             error = (
                 exc.message if isinstance(exc, StratteraError) else f"internal error: {type(exc).__name__}"
@@ -234,6 +203,48 @@ class SyncService:
                 # The connection is gone; the next run of this resource marks this one failed.
                 raise DatabaseUnavailableError(f"lost the database during the run: {error}") from exc
             return RunSummary.from_row(row)
+
+    def _fetch_and_apply(
+        self, conn: Connection, applier: Applier, run_id: int, deadline: float, file: BinaryIO
+    ) -> RunSummary:
+        resource = applier.resource
+        saved = validators.load(conn, resource=resource, context=self._listing_context)
+        listing = self._client.fetch_listing(resource, deadline=deadline, into=file, validators=saved)
+        log.info(
+            f"{resource} listing: {'not modified (304)' if listing.not_modified else 'fetched'}",
+            extra={
+                "event": "listing",
+                "run_id": run_id,
+                "resource": resource,
+                "validators_sent": saved is not None,
+                "shop_sent_validators": bool(listing.validators.etag or listing.validators.last_modified),
+                "not_modified": listing.not_modified,
+                "bytes": listing.size,
+                "wire_bytes": listing.wire_bytes,
+                "encoding": listing.encoding,
+            },
+        )
+        if listing.not_modified:  # no record to write, no deletion to infer
+            conn.run("BEGIN")
+            applier.not_modified(conn)
+            row = runs.finish_run(conn, run_id, status="succeeded", counts={}, error=None, not_modified=True)
+            conn.run("COMMIT")
+            return RunSummary.from_row(row)
+        conn.run("BEGIN")
+        # Sorts and hashes of a first sync (300,000 items) spill to disk at the default 4 MB.
+        conn.run("SET LOCAL work_mem = '64MB'")
+        # The run's own deadline, not the API's statement timeout, bounds its statements.
+        remaining_ms = max(1_000, int((deadline - self._clock()) * 1000))
+        conn.run(f"SET LOCAL statement_timeout = {remaining_ms}")
+        outcome = applier.apply(conn, file)
+        runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
+        status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
+        note = "; ".join(outcome.notes) or None
+        row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note)
+        # In the transaction that applied the listing: a failed run never saves them.
+        validators.save(conn, resource=resource, validators=listing.validators, context=self._listing_context)
+        conn.run("COMMIT")
+        return RunSummary.from_row(row)
 
     @staticmethod
     def _log(summary: RunSummary) -> None:
