@@ -10,11 +10,13 @@ standalone) and each request takes the next one. Data comes from `devtools.shop_
 from __future__ import annotations
 
 import argparse
+import gzip
 import hmac
 import json
 import secrets
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,8 @@ FAULT_KINDS = (
     "hang",
     "huge",
     "bad_utf8",
+    "gzip_bomb",
+    "cut_gzip",
 )
 
 
@@ -47,7 +51,8 @@ class Fault:
     (wait `seconds`, then answer normally), truncate (promise the whole body, send half, close),
     cut_json (a complete response whose JSON array breaks off halfway), not_json, not_array (a JSON
     object instead of an array), hang (send headers and a little, then nothing for `seconds`), huge
-    (a `size` byte body that never parses), bad_utf8.
+    (a `size` byte body that never parses), bad_utf8, gzip_bomb (a small gzip body that inflates to
+    `size` bytes), cut_gzip (a complete response whose gzip stream breaks off halfway).
     """
 
     kind: str
@@ -79,18 +84,21 @@ class FakeShop:
         drift_every_s: float | None = None,
         on_drift: Callable[[dict[str, int]], None] | None = None,
         validators: bool = False,
+        gzip: bool = True,
     ) -> None:
         """`on_drift(changes)` after each drift step (default: one line on stdout). `validators`:
-        send ETag and Last-Modified and answer 304 to them (False: a shop that knows neither)."""
+        send ETag and Last-Modified and answer 304 to them (False: a shop that knows neither).
+        `gzip`: compress a listing for a client that accepts gzip (False: a shop that never does)."""
         self.data = data
         self.validators = validators
+        self.gzip = gzip
         self._instance = secrets.token_hex(4)  # a restarted shop never reuses an ETag
         self._modified: dict[str, tuple[int, str]] = {}  # resource -> (data version, HTTP date)
         self.token = token
         self._host = host
         self.faults: deque[Fault] = deque()
         self.requests: list[RequestLog] = []
-        self._cache: dict[str, tuple[int, bytes]] = {}
+        self._cache: dict[tuple[str, bool], tuple[int, bytes]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
@@ -134,15 +142,19 @@ class FakeShop:
     def requests_for(self, resource: str) -> list[RequestLog]:
         return [r for r in self.requests if r.path.rstrip("/").endswith(resource)]
 
-    def body(self, resource: str) -> bytes:
-        """The JSON listing, serialized once per data version (100,000 orders are ~40 MB)."""
+    def body(self, resource: str, *, compressed: bool = False) -> bytes:
+        """The JSON listing (gzipped when `compressed`), serialized once per data version (100,000
+        orders are ~55 MB, ~10 MB gzipped)."""
         with self.data.lock:
             version = self.data.version
-            cached = self._cache.get(resource)
+            cached = self._cache.get((resource, compressed))
             if cached and cached[0] == version:
                 return cached[1]
-            body = json.dumps(self.data.listing(resource), ensure_ascii=False).encode()
-            self._cache[resource] = (version, body)
+            if compressed:
+                body = gzip.compress(self.body(resource), compresslevel=6, mtime=0)
+            else:
+                body = json.dumps(self.data.listing(resource), ensure_ascii=False).encode()
+            self._cache[(resource, compressed)] = (version, body)
             return body
 
     def listing_validators(self, resource: str) -> tuple[str, str]:
@@ -178,6 +190,17 @@ class FakeShop:
         assert self._drift_every_s
         while not self._stopping.wait(self._drift_every_s):
             self._on_drift(self.data.drift())
+
+
+def _bomb(size: int) -> bytes:
+    """A gzip body that inflates to `size` bytes: a JSON array opening, then spaces (about 1,000:1)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    parts = [deflate.compress(b"[")]
+    block = b" " * (1024 * 1024)
+    for start in range(1, size, len(block)):
+        parts.append(deflate.compress(block[: size - start]))
+    parts.append(deflate.flush())
+    return b"".join(parts)
 
 
 def describe_drift(changes: dict[str, int]) -> str:
@@ -242,7 +265,11 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
                 self._send(401, b'{"error": "unauthorized"}')
                 return
             fault = shop._next_fault(resource)
-            if fault is None and shop.validators:
+            if fault is not None:
+                self._misbehave(fault, resource)
+                return
+            headers = {}
+            if shop.validators:
                 etag, last_modified = shop.listing_validators(resource)
                 headers = {"ETag": etag, "Last-Modified": last_modified}
                 if shop.not_modified(
@@ -251,14 +278,21 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
                     self._log(304)
                     self._send(304, b"", headers=headers)
                     return
-                self._log(200)
-                self._send(200, shop.body(resource), headers=headers)
-                return
-            if fault is None:
-                self._log(200)
-                self._send(200, shop.body(resource))
-                return
-            self._misbehave(fault, resource)
+            compressed = shop.gzip and self._accepts_gzip()
+            if shop.gzip:
+                headers["Vary"] = "Accept-Encoding"
+            if compressed:
+                headers["Content-Encoding"] = "gzip"
+            self._log(200)
+            self._send(200, shop.body(resource, compressed=compressed), headers=headers)
+
+        def _accepts_gzip(self) -> bool:
+            """Accept-Encoding names gzip (and not with `q=0`)."""
+            for entry in (self.headers.get("Accept-Encoding") or "").lower().split(","):
+                coding, _, params = entry.partition(";")
+                if coding.strip() in ("gzip", "x-gzip", "*"):
+                    return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+            return False
 
         def _misbehave(self, fault: Fault, resource: str) -> None:
             kind = fault.kind
@@ -323,6 +357,13 @@ def _handler_for(shop: FakeShop) -> type[BaseHTTPRequestHandler]:
             elif kind == "bad_utf8":
                 self._log(200)
                 self._send(200, b'[{"id": 1, "name": "\xff\xfe broken"}]')
+            elif kind == "gzip_bomb":
+                self._log(200)
+                self._send(200, _bomb(fault.size), headers={"Content-Encoding": "gzip"})
+            elif kind == "cut_gzip":
+                self._log(200)
+                body = shop.body(resource, compressed=True)
+                self._send(200, body[: len(body) // 2], headers={"Content-Encoding": "gzip"})
 
         def do_POST(self) -> None:
             """Control endpoints for a standalone shop: /_control/fault, /_control/drift,
@@ -380,6 +421,11 @@ def main(argv: list[str] | None = None) -> None:
         help="send no ETag or Last-Modified, never answer 304 (a shop that knows neither)",
     )
     parser.add_argument(
+        "--no-gzip",
+        action="store_true",
+        help="never compress, even when the client accepts gzip (a shop that does not)",
+    )
+    parser.add_argument(
         "--drift",
         type=float,
         default=None,
@@ -397,6 +443,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         drift_every_s=args.drift,
         validators=not args.no_validators,
+        gzip=not args.no_gzip,
     )
     shop.start()
     print(
