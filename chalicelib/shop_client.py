@@ -242,8 +242,11 @@ class ShopClient:
                 f"GET {redact(url)}: the shop sent Content-Encoding {encoding[:40]!r}, "
                 "which we did not ask for"
             )
-        into.seek(0)
-        into.truncate()  # a retry starts the file again
+        try:
+            into.seek(0)
+            into.truncate()  # a retry starts the file again
+        except OSError as exc:
+            raise _storage_error(into, exc) from None
         written = received = 0
         for chunk in response.stream(PIECE, decode_content=False):
             received += len(chunk)

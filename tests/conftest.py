@@ -163,12 +163,22 @@ def make_client(url: str, sleeps: Sleeps | None = None, **options: Any) -> ShopC
 
 
 @pytest.fixture
-def sync(db: Database, shop: FakeShop, sleeps: Sleeps) -> SyncService:
+def listing_dir(tmp_path: Path) -> Iterator[Path]:
+    """The test's own folder for listing files: every run must have removed its file by the end,
+    whether it succeeded, failed or raised."""
+    folder = tmp_path / "listings"
+    yield folder
+    assert not folder.exists() or sorted(p.name for p in folder.iterdir()) == []
+
+
+@pytest.fixture
+def sync(db: Database, shop: FakeShop, sleeps: Sleeps, listing_dir: Path) -> SyncService:
     return SyncService(
         db,
         make_client(shop.url, sleeps),
         {"orders": OrdersSync(ZONE), "products": ProductsSync(ZONE)},
         deadline_s=60,
+        listing_dir=str(listing_dir),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import socket
@@ -177,3 +178,38 @@ def test_times_are_in_order_and_never_in_the_future():
         assert created <= now, order
         assert paid is None or created <= paid <= now, order
         assert shipped is None or (paid is not None and paid <= shipped <= now), order
+
+
+def get_with(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_gzip_only_for_a_client_that_asks_for_it(shop: FakeShop) -> None:
+    url = f"{shop.url}/orders"
+    _, plain_headers, plain = get_with(url, {"Authorization": "t-123"})
+    assert "Content-Encoding" not in plain_headers and plain_headers["Vary"] == "Accept-Encoding"
+    _, headers, body = get_with(url, {"Authorization": "t-123", "Accept-Encoding": "br, gzip;q=0.8"})
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(body) == plain
+    _, refused, _ = get_with(url, {"Authorization": "t-123", "Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused
+    shop.gzip = False  # a shop that never compresses
+    _, headers, body = get_with(url, {"Authorization": "t-123", "Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in headers and body == plain
+
+
+def test_a_gzip_bomb_is_small_on_the_wire_and_huge_inflated(shop: FakeShop) -> None:
+    shop.fail("gzip_bomb", size=64 * 1024 * 1024)
+    _, headers, body = get_with(f"{shop.url}/orders", {"Authorization": "t-123", "Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and len(body) < 200 * 1024
+    inflated = gzip.decompress(body)
+    assert len(inflated) == 64 * 1024 * 1024 and inflated.startswith(b"[ ")
+
+
+def test_a_cut_gzip_stream_is_complete_http_but_half_a_gzip_member(shop: FakeShop) -> None:
+    shop.fail("cut_gzip")
+    _, headers, body = get_with(f"{shop.url}/orders", {"Authorization": "t-123", "Accept-Encoding": "gzip"})
+    assert int(headers["Content-Length"]) == len(body)
+    with pytest.raises(EOFError):
+        gzip.decompress(body)

@@ -22,7 +22,10 @@ BATCH = 10_000  # orders per COPY and merge
 class OrdersSync:
     resource = "orders"
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, *, batch: int = BATCH) -> None:
+        """`batch`: orders per COPY and merge; what a run holds in memory grows with it, not with
+        the listing."""
+        self._batch = batch
         self._zone = zone
         self._tz = str(zone.key)
         self._context = validation_context(zone)
@@ -54,7 +57,7 @@ class OrdersSync:
                     for position, item in enumerate(order.order_items, start=1)
                 )
                 days.add(order.created_at.astimezone(self._zone).date())
-                if len(orders) >= BATCH:
+                if len(orders) >= self._batch:
                     self._submit(writer, conn, orders, items)
                     orders, items = [], []
             if orders:
