@@ -71,3 +71,21 @@ def test_the_gateway_answers_in_the_contract_body_and_throttles(template: dict[s
         body = json.loads(response["ResponseTemplates"]["application/json"])
         assert set(body["error"]) == {"code", "message", "details"}, kind
         assert response["ResponseParameters"]["Headers"]["X-Content-Type-Options"] == "'nosniff'"
+
+
+def test_every_function_that_syncs_has_room_in_tmp_for_the_largest_listing_it_takes(
+    template: dict[str, Any],
+) -> None:
+    from chalicelib.config import Settings
+
+    default_limit = Settings.model_fields["sync_listing_max_bytes"].default
+    room = {}
+    for name in ("APIHandler", "ScheduledSync", "Sync"):  # the functions that run syncs
+        properties = template["Resources"][name]["Properties"]
+        storage_mib = properties.get("EphemeralStorage", {}).get("Size", 512)  # Lambda's default
+        variables = properties.get("Environment", {}).get("Variables", {})
+        limit = int(variables.get("SYNC_LISTING_MAX_BYTES", default_limit))
+        # One listing file at a time (a killed run's is removed first), plus room for the runtime.
+        assert limit + 64 * 1024**2 <= storage_mib * 1024**2, f"{name}: {limit} bytes in {storage_mib} MiB"
+        room[name] = limit
+    assert room["ScheduledSync"] == room["Sync"] == default_limit == 4 * 1024**3
