@@ -641,6 +641,30 @@ def test_a_cancelled_order_leaves_the_trends_and_a_staff_status_counts(
     assert value(db, "SELECT sum(sales_qty) FROM product_trends") == total_before - quantity
 
 
+def test_sales_stay_exact_through_every_kind_of_change(sync: SyncService, db: Database, shop_data: ShopData):
+    # A run refreshes the sales of only the days its changes can move (STAGED_SALES_DAYS): each kind
+    # of change here, then the whole table against the sales computed from the shop's records.
+    synced(sync)
+    sales = [o for o in shop_data.orders if o["status"] not in ("cancelled", "refunded")]
+    more_items, moved, refunded, moving_on = sales[:4]
+    item = more_items["order_items"][0]
+    shop_data.set_order(more_items["id"], order_items=[{**item, "quantity": item["quantity"] + 2}])
+    earlier = min(
+        shop_data.orders, key=lambda o: o["created_at"][6:10] + o["created_at"][3:5] + o["created_at"][:2]
+    )
+    assert earlier["created_at"][:10] != moved["created_at"][:10]
+    shop_data.set_order(moved["id"], created_at=earlier["created_at"])
+    shop_data.set_order(refunded["id"], status="refunded")
+    shop_data.set_order(
+        moving_on["id"], status="shipped" if moving_on["status"] != "shipped" else "delivered"
+    )
+    comeback = next(o for o in shop_data.orders if o["status"] == "cancelled")
+    shop_data.set_order(comeback["id"], status="paid")
+    _, orders_run = synced(sync)
+    assert orders_run.counts.updated == 5
+    assert stored_sales(db) == expected_sales(shop_data)
+
+
 def test_analytics_are_derived_for_every_product(sync: SyncService, db: Database):
     synced(sync)
     assert value(db, "SELECT count(*) FROM product_analytics") == value(db, "SELECT count(*) FROM products")

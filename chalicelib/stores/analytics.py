@@ -143,8 +143,14 @@ ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
 def refresh_days(conn: Connection, days: Iterable[date], *, tz: str) -> None:
     """Recompute everything kept per shop-local day (product sales, order stats) for `days`."""
     wanted = sorted(set(days))
+    refresh_sales(conn, wanted, tz=tz)
+    refresh_daily_stats(conn, wanted, tz=tz)
+
+
+def refresh_daily_stats(conn: Connection, days: Iterable[date], *, tz: str) -> None:
+    """Recompute the orders and revenue per status of `days`."""
+    wanted = sorted(set(days))
     if wanted:
-        refresh_sales(conn, wanted, tz=tz)
         conn.run(REFRESH_DAILY_STATS, days=wanted, first_day=wanted[0], last_day=wanted[-1], tz=tz)
 
 

@@ -36,7 +36,8 @@ class OrdersSync:
         analytics.ensure_built_for(conn, tz=self._tz)
         changes = Changes(sync_writes.order_digests(conn), outcome, self.resource)
         sync_writes.create_order_stage(conn)
-        days: set[date] = set()
+        days: set[date] = set()  # whose order stats change: every written order's, before and after
+        sales_days: set[date] = set()  # whose product sales change (see STAGED_SALES_DAYS)
         orders: list[tuple[Any, ...]] = []
         items: list[tuple[Any, ...]] = []
 
@@ -62,14 +63,15 @@ class OrdersSync:
                     orders, items = [], []
             if orders:
                 self._submit(writer, conn, orders, items)
-        for old_days in writer.results:
+        for old_days, batch_sales_days in writer.results:
             days |= old_days
+            sales_days |= batch_sales_days
         sync_writes.after_order_merges(conn, staged=changes.staged)
         outcome.counts["deleted"], deleted_days = sync_writes.mark_orders_deleted(
             conn, changes.vanished(), tz=self._tz
         )
-        days |= deleted_days
-        analytics.refresh_days(conn, days, tz=self._tz)
+        analytics.refresh_sales(conn, sales_days | deleted_days, tz=self._tz)
+        analytics.refresh_daily_stats(conn, days | deleted_days, tz=self._tz)
         analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
 
@@ -80,7 +82,12 @@ class OrdersSync:
     def _submit(self, writer: BatchWriter, conn: Connection, orders: list[Any], items: list[Any]) -> None:
         # Formatted here, merged on the writer's thread while the next batch is validated.
         writer.submit(
-            sync_writes.merge_order_batch, conn, copy_payload(orders), copy_payload(items), tz=self._tz
+            sync_writes.merge_order_batch,
+            conn,
+            copy_payload(orders),
+            copy_payload(items),
+            tz=self._tz,
+            not_sales=analytics.NOT_SALES,
         )
 
     @staticmethod
