@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import logging
 import os
+import re
 import resource
 import signal
 import subprocess
 import sys
 import time
 import tracemalloc
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
 
 from chalicelib.db import Connection, Database
+from chalicelib.errors import UpstreamFormatError
 from chalicelib.shop_client import PIECE, Gunzip
 from chalicelib.sync import SyncService, spool
 from chalicelib.sync.listing import Outcome, iter_records
@@ -120,6 +124,61 @@ def test_gunzip_inflates_in_bounded_pieces_across_members_and_chunk_edges():
         cut.finish(len(members) // 2)
     with pytest.raises(Exception, match="gzip stream is broken"):
         list(Gunzip().feed(b"\x1f\x8b\x08\x00garbage, not deflate" + bytes(64)))
+
+
+# -- parsing from the file --------------------------------------------------------------------------
+
+
+def parsed(data: bytes) -> list[tuple[Any, bytes]]:
+    return list(iter_records(io.BytesIO(data)))
+
+
+def test_records_across_every_window_edge_parse_as_json_does():
+    # Far past one window (256 KiB): records, numbers and multi-byte characters cut at its edges.
+    records = [
+        {"id": n, "name": "Страттера ✓ " * (n % 7), "price": "1.5", "q": n * 7919} for n in range(6000)
+    ]
+    text = json.dumps(records, ensure_ascii=False, indent=1).encode()
+    assert len(text) > 3 * 256 * 1024
+    assert [value for value, _ in parsed(b"\xef\xbb\xbf" + text)] == records
+    edge = 256 * 1024  # where the first window ends: a number, then a character, cut in two there
+    assert parsed(b"[" + b" " * (edge - 5) + b"123456789]") == parsed(b"[123456789]")
+    assert parsed(b'["' + b" " * (edge - 3) + 'Ж"]'.encode())[0][0] == " " * (edge - 3) + "Ж"
+
+
+def test_a_records_digest_is_its_text_and_money_never_a_float():
+    (one, digest_one), (_, digest_two), (three, digest_three) = parsed(
+        b'[{"id": 1, "total": 1.50}, {"id": 1, "total": 1.50}, {"id": 1, "total": 1.5, "x": NaN}]'
+    )
+    assert digest_one == digest_two != digest_three
+    assert one["total"] == Decimal("1.50") and isinstance(one["total"], Decimal)
+    assert isinstance(three["x"], Decimal) and three["x"].is_nan()
+
+
+def test_a_record_past_the_limit_is_refused_not_held():
+    # A window grows only for one record, and only so far: past it the listing is refused.
+    with pytest.raises(UpstreamFormatError, match="a record runs past 16777216 characters"):
+        parsed(b'[{"id": 1, "name": "' + b"a" * (17 * 1024 * 1024) + b'"}]')
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"", "an empty body"),
+        (b"  \n ", "nothing but whitespace"),
+        (b'{"data": []}', "a JSON object, not an array"),
+        (b"<html>", "something that is not JSON"),
+        (b'[{"id": 1}, {"id": 2}', "breaks off"),
+        (b'[{"id": 1}, {"id": 2', "broken"),
+        (b'[{"id": 1},]', "broken"),
+        (b'[{"id": 1}] [', "something follows the array"),
+        (b'[{"id": 1} {"id": 2}]', "expected ',' or ']'"),
+        (b'[{"id": 1, "name": "\xff"}]', "not UTF-8"),
+    ],
+)
+def test_what_is_not_a_whole_json_array_is_refused_with_the_reason(body: bytes, says: str):
+    with pytest.raises(UpstreamFormatError, match=re.escape(says)):
+        parsed(body)
 
 
 # -- flat memory -----------------------------------------------------------------------------------

@@ -1,66 +1,140 @@
-"""Reading a listing: a bare JSON array streamed record by record, and each record's digest."""
+"""Reading a listing: a bare JSON array read record by record from its file, and each record's digest.
+
+Each element is parsed with the standard library's C scanner straight from a window of the decoded
+text, so the record's own text comes for free: its digest is a hash of that text (a fraction of a
+microsecond) rather than of the parsed value (as long again as the parse). Memory holds the window
+(a quarter of a megabyte, more only for a larger record) and the record, never the listing.
+"""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-from collections.abc import Iterator, Mapping
+import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from decimal import Decimal
+from typing import Any, BinaryIO, Protocol
 
-import ijson
 from pydantic import ValidationError
 
 from chalicelib.errors import UpstreamFormatError
 from chalicelib.names import RULES_VERSION
 from chalicelib.stores.runs import Quarantined
+from chalicelib.sync.compact import IdSet
 
 # Bump to make every record look changed once (e.g. after changing how records become rows).
-DIGEST_VERSION = f"1.{RULES_VERSION}"
-_BOM = b"\xef\xbb\xbf"
+DIGEST_VERSION = f"2.{RULES_VERSION}"
+_DIGEST_PREFIX = DIGEST_VERSION.encode() + b"\n"
 _READ = 256 * 1024  # bytes of the listing file read at a time
+MAX_RECORD_CHARS = 16 * 1024 * 1024  # one record larger than this is refused (the listing is broken)
+# Numbers with a fraction arrive as Decimal, never float; so do NaN and Infinity (which validation refuses).
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
+_SPACE = re.compile(r"[ \t\r\n]*")
 
 
-def iter_records(listing: BinaryIO) -> Iterator[Any]:
-    """The elements of the top-level JSON array in the file `listing`, one at a time, read from its
-    start (ijson: numbers with a fraction arrive as `Decimal`, never float). Raises
-    `UpstreamFormatError` when it is not a JSON array, also when it breaks off halfway."""
+def iter_records(listing: BinaryIO) -> Iterator[tuple[Any, bytes]]:
+    """(element, digest of its text) for each element of the top-level JSON array in the file
+    `listing`, read from its start. Raises `UpstreamFormatError` when it is not a JSON array, also
+    when it breaks off halfway."""
     listing.seek(0)
-    first = _first_byte(listing)
-    if first != b"[":
-        listing.seek(0)
-        head = listing.read(120)
-        if first is None:
-            what = "an empty body" if not head else "a body of nothing but whitespace"
-            raise UpstreamFormatError(f"the shop answered {what}, not a JSON array")
-        what = "a JSON object" if first == b"{" else "something that is not JSON"
-        excerpt = head.decode("utf-8", errors="replace")
-        raise UpstreamFormatError(f"the shop answered {what}, not an array: {excerpt!r}")
-    listing.seek(0)
-    if listing.read(3) != _BOM:
-        listing.seek(0)
+    scanner = _Scanner(listing)
     try:
-        yield from ijson.items(listing, "item", buf_size=_READ)
-    except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise UpstreamFormatError(f"the shop's JSON is broken: {str(exc)[:200]}") from None
+        first = scanner.next_char()
+        if first != "[":
+            listing.seek(0)
+            head = listing.read(120)
+            if not first:
+                what = "an empty body" if not head else "a body of nothing but whitespace"
+                raise UpstreamFormatError(f"the shop answered {what}, not a JSON array")
+            what = "a JSON object" if first == "{" else "something that is not JSON"
+            excerpt = head.decode("utf-8", errors="replace")
+            raise UpstreamFormatError(f"the shop answered {what}, not an array: {excerpt!r}")
+        scanner.pos += 1
+        after = "]" if scanner.next_char() == "]" else ","
+        if after == "]":
+            scanner.pos += 1  # an empty array
+        while after == ",":
+            value, text = scanner.value()
+            yield value, hashlib.blake2b(_DIGEST_PREFIX + text.encode(), digest_size=16).digest()
+            after = scanner.next_char()
+            if after not in (",", "]"):
+                raise _broken(f"expected ',' or ']' after an element, found {after[:1]!r}" if after else "")
+            scanner.pos += 1
+        if scanner.next_char():
+            raise _broken("something follows the array")
+    except json.JSONDecodeError as exc:
+        raise _broken(exc.msg) from None
+    except UnicodeDecodeError as exc:
+        raise _broken(f"not UTF-8: {exc.reason}") from None
 
 
-def _first_byte(listing: BinaryIO) -> bytes | None:
-    """The first byte after a byte-order mark and any whitespace; None when there is none."""
-    start = True
-    while chunk := listing.read(_READ):
-        if start:
-            chunk, start = chunk.removeprefix(_BOM), False
-        text = chunk.lstrip(b" \t\r\n")
-        if text:
-            return text[:1]
-    return None
+def _broken(reason: str) -> UpstreamFormatError:
+    return UpstreamFormatError(f"the shop's JSON is broken: {reason or 'it breaks off'}"[:300])
 
 
-def digest(raw: Any, *extra: object) -> bytes:
-    """A digest of the record as sent (and of anything else its row depends on, e.g. the category
-    name): equal digests mean nothing to write."""
-    text = repr((DIGEST_VERSION, raw, extra))
-    return hashlib.blake2b(text.encode("utf-8", errors="surrogatepass"), digest_size=16).digest()
+class _Scanner:
+    """A window of the listing's decoded text, from `pos`, refilled from the file as it is used up."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._start = True
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+
+    def _more(self) -> bool:
+        """Append the next piece of the file to the window (dropping what is behind `pos`)."""
+        if self.eof:
+            return False
+        chunk = self._file.read(_READ)
+        decoded = self._decoder.decode(chunk, final=not chunk)
+        if self._start:
+            decoded, self._start = decoded.removeprefix("\ufeff"), False  # a byte-order mark
+        self.text = self.text[self.pos :] + decoded
+        self.pos = 0
+        self.eof = not chunk
+        return True
+
+    def next_char(self) -> str:
+        """The next character that is not whitespace (`pos` moves to it); "" at the end."""
+        while True:
+            self.pos = _SPACE.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self._more():
+                return ""
+
+    def value(self) -> tuple[Any, str]:
+        """The JSON value at `pos` (after whitespace) and its text; `pos` moves past it."""
+        self.next_char()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError:
+                if self.eof:
+                    raise
+                if len(self.text) - self.pos > MAX_RECORD_CHARS:
+                    raise _broken(f"a record runs past {MAX_RECORD_CHARS} characters") from None
+            else:
+                # A value that ends with the window may go on (a number cut in two): read on.
+                if end < len(self.text) or self.eof:
+                    text = self.text[self.pos : end]
+                    self.pos = end
+                    return value, text
+            self._more()
+
+
+def digest(record_digest: bytes, *extra: object) -> bytes:
+    """The digest of a record's row: its text's digest, with anything else the row depends on (e.g.
+    the category's name). Equal digests mean nothing to write."""
+    if not extra:
+        return record_digest
+    return hashlib.blake2b(
+        record_digest + repr(extra).encode("utf-8", "surrogatepass"), digest_size=16
+    ).digest()
 
 
 def external_id(raw: Any) -> int | None:
@@ -79,6 +153,17 @@ def describe(error: ValidationError) -> str:
         where = ".".join(str(part) for part in item["loc"]) or "record"
         parts.append(f"{where}: {item['msg']}")
     return "; ".join(parts)
+
+
+class Known(Protocol):
+    """What the database holds per external id: (digest, deleted upstream?, ...); a dict will do,
+    `StoredDigests` does it in a tenth of the memory."""
+
+    def get(self, ident: int, /) -> tuple[Any, ...] | None: ...
+
+    def items(self) -> Iterable[tuple[int, tuple[Any, ...]]]: ...
+
+    def __len__(self) -> int: ...
 
 
 @dataclass
@@ -108,15 +193,16 @@ class Changes:
     unchanged and needs no validation; absence means deletion only after a complete, non-empty listing.
     """
 
-    def __init__(self, known: Mapping[int, tuple[Any, ...]], outcome: Outcome, resource: str) -> None:
+    def __init__(self, known: Known, outcome: Outcome, resource: str) -> None:
         self.known = known
         self.outcome = outcome
         self.resource = resource
-        self.seen: set[int] = set()
+        self.seen = IdSet()
         self.complete = True
 
-    def admit(self, raw: Any, *digest_extra: object) -> tuple[int, bytes] | None:
-        """(id, digest) of a record that needs validating and writing; None when it does not."""
+    def admit(self, raw: Any, record_digest: bytes, *digest_extra: object) -> tuple[int, bytes] | None:
+        """(id, digest) of a record that needs validating and writing; None when it does not.
+        `record_digest` is the one `iter_records` gave, `digest_extra` what else its row depends on."""
         counts = self.outcome.counts
         counts["fetched"] += 1
         ident = external_id(raw)
@@ -128,7 +214,7 @@ class Changes:
             self.outcome.reject(raw, "duplicate id in one listing: the first record with it was kept")
             return None
         self.seen.add(ident)
-        record_digest = digest(raw, *digest_extra)
+        record_digest = digest(record_digest, *digest_extra)
         before = self.known.get(ident)
         if before is not None and before[0] == record_digest and not before[1]:
             counts["unchanged"] += 1

@@ -42,8 +42,13 @@ class OrdersSync:
         items: list[tuple[Any, ...]] = []
 
         with BatchWriter() as writer:
-            for raw in iter_records(listing):
-                admitted = changes.admit(raw)
+            for read, (raw, record_digest) in enumerate(iter_records(listing), start=1):
+                if orders and read % self._batch == 0:
+                    # A re-sync's few changes are written as they are found, on the writer thread
+                    # while the rest is read, rather than all at the end.
+                    self._submit(writer, conn, orders, items)
+                    orders, items = [], []
+                admitted = changes.admit(raw, record_digest)
                 if admitted is None:
                     continue
                 try:
@@ -66,7 +71,7 @@ class OrdersSync:
         for old_days, batch_sales_days in writer.results:
             days |= old_days
             sales_days |= batch_sales_days
-        sync_writes.after_order_merges(conn, staged=changes.staged)
+        sync_writes.after_order_merges(conn, staged=changes.staged, known=len(changes.known))
         outcome.counts["deleted"], deleted_days = sync_writes.mark_orders_deleted(
             conn, changes.vanished(), tz=self._tz
         )

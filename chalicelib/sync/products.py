@@ -28,14 +28,14 @@ class ProductsSync:
     def apply(self, conn: Connection, listing: BinaryIO) -> Outcome:
         """Write what changed in the file `listing`; runs inside the caller's transaction."""
         outcome = Outcome()
-        records = list(iter_records(listing))  # small (hundreds): categories must be known first
-        categories = self._categories(records, outcome)
+        listed = list(iter_records(listing))  # small (hundreds): categories must be known first
+        categories = self._categories([raw for raw, _ in listed], outcome)
         known = sync_writes.product_digests(conn)
         changes = Changes(known, outcome, self.resource)
         rows: list[tuple[Any, ...]] = []
         rematch: set[str] = set()
 
-        for raw in records:
+        for raw, record_digest in listed:
             ident = external_id(raw)
             if ident is not None and ident in categories:
                 continue
@@ -46,7 +46,7 @@ class ProductsSync:
             path = ancestry_path(raw.get("ancestry")) if isinstance(raw, dict) else []
             parent = record_id(path[-1]) if path else None
             category = categories.get(parent) if parent is not None else None
-            admitted = changes.admit(raw, category)
+            admitted = changes.admit(raw, record_digest, category)
             if admitted is None:
                 continue
             try:
