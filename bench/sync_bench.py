@@ -1,16 +1,22 @@
 """Sync benchmark: `python -m bench.sync_bench` (or `make bench`), against a local Postgres and the fake
 shop (a separate process, so the memory measured is the sync's alone).
 
-Scenarios, each in a fresh child process and a fresh database:
-  first    a first full sync: 500 products, then N orders (about 3 items each), through the engine
-  resync   a re-sync of N orders after 1% of them changed
-  naive    the same first sync as earlier consumers wrote it: per order a lookup, an upsert, a delete
-           of its old items and an insert per item, all in one transaction
-  copy     the floor: COPY of the same, already validated rows into the real, empty tables
+Scenarios, each in a fresh child process (its peak RSS is the run's) and, where it writes, a fresh
+database:
+  first      a first full sync: 500 products, then N orders (about 3 items each), through the engine
+  resync     a re-sync of N orders after 1% of them changed
+  unchanged  a re-sync when nothing changed: answered 304 (the shop's ETag sent back), and without 304
+             (no validators saved: the whole listing fetched, parsed and digested, nothing written)
+  floor      the listing alone: download (gzip), inflate and parse with ijson into a temporary file,
+             nothing else: what no re-sync without 304 can beat
+  naive      the same first sync as earlier consumers wrote it: per order a lookup, an upsert, a delete
+             of its old items and an insert per item, all in one transaction
+  copy       the floor of a first sync: COPY of the same, already validated rows into the empty tables
 `first`, `resync` and `naive` are timed over the same work: fetch, validate, write, refresh the trends
 and per-day stats. `copy` times only the COPY (that is what makes it a floor).
 
-Options: --sizes 1000 10000 100000, --repeat 3 (median), --naive-max 100000, --database-url URL.
+Options: --sizes 10000 100000 1000000, --repeat 3 (median), --naive-max 100000, --copy-max 100000,
+--database-url URL.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -67,7 +74,7 @@ def _validated_orders(shop_url: str) -> list[Any]:
         "orders", deadline=time.monotonic() + 600
     )
     context = validation_context(ZONE)
-    return [ShopOrder.model_validate(raw, context=context) for raw in iter_records(io.BytesIO(body))]
+    return [ShopOrder.model_validate(raw, context=context) for raw, _ in iter_records(io.BytesIO(body))]
 
 
 def child_first(url: str, shop_url: str) -> dict[str, Any]:
@@ -81,12 +88,54 @@ def child_first(url: str, shop_url: str) -> dict[str, Any]:
 
 
 def child_resync(url: str, shop_url: str) -> dict[str, Any]:
+    """`seconds`: the call, in a new process (its first connection to the database included);
+    `run_seconds`: the run's own time as `sync_runs` records it (from its row to its end)."""
     service = _service(url, shop_url)
     started = time.perf_counter()
     run = service.run("orders", trigger="console")
     elapsed = time.perf_counter() - started
     assert run.status == "succeeded", run.error
-    return {"seconds": elapsed, "counts": run.counts.model_dump()}
+    return {"seconds": elapsed, "run_seconds": run.duration_s, "counts": run.counts.model_dump()}
+
+
+def child_unchanged_304(url: str, shop_url: str) -> dict[str, Any]:
+    """Nothing changed since the last run, whose listing's ETag is saved: the shop answers 304."""
+    result = child_resync(url, shop_url)
+    assert result["counts"]["fetched"] == 0, result  # a 304 fetches no record
+    return result
+
+
+def child_unchanged_full(url: str, shop_url: str) -> dict[str, Any]:
+    """Nothing changed, but no validators are saved (a shop without ETags): the whole listing."""
+    _database(url).run("DELETE FROM listing_validators")
+    result = child_resync(url, shop_url)
+    assert result["counts"]["fetched"] == result["counts"]["unchanged"] > 0, result
+    return result
+
+
+def child_floor(url: str, shop_url: str) -> dict[str, Any]:
+    """The listing alone: downloaded (gzip) and inflated into a file as a run gets it, then parsed
+    with ijson (its C backend, yajl2_c), nothing else."""
+    import ijson
+
+    from chalicelib.shop_client import ShopClient
+    from chalicelib.sync import spool
+
+    client = ShopClient(shop_url, lambda refresh: TOKEN, read_timeout_s=120)
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        with spool.listing_file(folder, "orders") as file:
+            listing = client.fetch_listing("orders", deadline=time.monotonic() + 600, into=file)
+            file.seek(0)
+            records = sum(1 for _ in ijson.items(file, "item"))
+        elapsed = time.perf_counter() - started
+    return {
+        "seconds": elapsed,
+        "records": records,
+        "json_bytes": listing.size,
+        "wire_bytes": listing.wire_bytes,
+        "encoding": listing.encoding,
+    }
 
 
 NAIVE_LOOKUP = "SELECT id FROM orders WHERE external_id = :e"
@@ -202,7 +251,15 @@ def child_copy(url: str, shop_url: str) -> dict[str, Any]:
     return {"seconds": elapsed}
 
 
-CHILDREN = {"first": child_first, "resync": child_resync, "naive": child_naive, "copy": child_copy}
+CHILDREN = {
+    "first": child_first,
+    "resync": child_resync,
+    "unchanged_304": child_unchanged_304,
+    "unchanged_full": child_unchanged_full,
+    "floor": child_floor,
+    "naive": child_naive,
+    "copy": child_copy,
+}
 
 
 # -- orchestrator ----------------------------------------------------------------------------------
@@ -304,17 +361,22 @@ class Shop:
         self.warm()
 
     def warm(self) -> None:
-        """Make the shop serialize its listings before anything is timed."""
+        """Make the shop serialize (and gzip) its listings before anything is timed."""
         for resource_name in ("products", "orders"):
-            request = urllib.request.Request(f"{self.url}/{resource_name}", headers={"Authorization": TOKEN})
-            with urllib.request.urlopen(request, timeout=300) as response:
-                response.read()
+            for encoding in ("identity", "gzip"):
+                request = urllib.request.Request(
+                    f"{self.url}/{resource_name}",
+                    headers={"Authorization": TOKEN, "Accept-Encoding": encoding},
+                )
+                with urllib.request.urlopen(request, timeout=600) as response:
+                    while response.read(1024 * 1024):  # not held: children inherit this process's peak
+                        pass
 
     def change(self, orders: int) -> None:
         request = urllib.request.Request(
             f"{self.url}/_control/change", data=json.dumps({"orders": orders}).encode(), method="POST"
         )
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=600) as response:
             response.read()
         self.warm()
 
@@ -323,8 +385,26 @@ class Shop:
         self.process.wait(30)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Not `getrusage`'s `ru_maxrss`: Linux carries the parent's
+    peak over into a child it spawns, so a child would report the orchestrator's."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
 def median_of(results: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in results))
+
+
+def measure(row: dict[str, Any], kind: str, results: list[dict[str, Any]]) -> None:
+    """Median seconds and the largest peak RSS of `results` into `row`, and a progress line."""
+    row[kind] = median_of(results, "seconds")
+    row[f"{kind}_rss"] = max(r["peak_rss_mb"] for r in results)
+    took = f"{row[kind] * 1000:8.1f} ms" if row[kind] < 1 else f"{row[kind]:8.2f} s "
+    print(f"  {row['orders']:>9,} orders {kind:>14}: {took}  peak {row[f'{kind}_rss']:.0f} MB", flush=True)
 
 
 def main() -> None:
@@ -334,14 +414,15 @@ def main() -> None:
     parser.add_argument("--child", choices=sorted(CHILDREN))
     parser.add_argument("--database-url")
     parser.add_argument("--shop-url")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--naive-max", type=int, default=100_000, help="skip the naive way above this size")
+    parser.add_argument("--copy-max", type=int, default=100_000, help="skip the COPY floor above this size")
     args = parser.parse_args()
 
     if args.child:
         result = CHILDREN[args.child](args.database_url, args.shop_url)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
 
@@ -354,59 +435,94 @@ def main() -> None:
         for size in args.sizes:
             shop = Shop(size)
             try:
-                row: dict[str, Any] = {"orders": size}
-                for kind in ("first", "copy") + (("naive",) if size <= args.naive_max else ()):
-                    results = []
-                    for _ in range(1 if kind == "naive" and size >= 100_000 else args.repeat):
-                        name, url = fresh_database(admin_url)
-                        try:
-                            results.append(run_child(kind, url, shop.url))
-                        finally:
-                            drop_database(admin_url, name)
-                    row[kind] = median_of(results, "seconds")
-                    row[f"{kind}_rss"] = max(r["peak_rss_mb"] for r in results)
-                    print(
-                        f"  {size:>7} orders {kind:>6}: {row[kind]:8.2f} s  peak {row[f'{kind}_rss']:.0f} MB",
-                        flush=True,
-                    )
-                name, url = fresh_database(admin_url)
-                try:
-                    run_child("first", url, shop.url)
-                    results = []
-                    for _ in range(args.repeat):
-                        shop.change(size // 100)
-                        results.append(run_child("resync", url, shop.url))
-                    row["resync"] = median_of(results, "seconds")
-                    row["resync_rss"] = max(r["peak_rss_mb"] for r in results)
-                    row["resync_updated"] = results[-1]["counts"]["updated"]
-                    print(
-                        f"  {size:>7} orders resync: {row['resync']:8.2f} s  peak {row['resync_rss']:.0f} MB "
-                        f"({row['resync_updated']} updated)",
-                        flush=True,
-                    )
-                finally:
-                    drop_database(admin_url, name)
-                table.append(row)
+                table.append(bench_size(size, shop, admin_url, args))
             finally:
                 shop.stop()
     finally:
         if server:
             server.stop()
+    print_tables(table)
+
+
+def bench_size(size: int, shop: Shop, admin_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    row: dict[str, Any] = {"orders": size}
+    floors = [run_child("floor", admin_url, shop.url) for _ in range(args.repeat)]
+    measure(row, "floor", floors)
+    row["json_bytes"], row["wire_bytes"] = floors[-1]["json_bytes"], floors[-1]["wire_bytes"]
+    assert floors[-1]["records"] == size and floors[-1]["encoding"] == "gzip", floors[-1]
+
+    kinds = (
+        ["first"]
+        + (["copy"] if size <= args.copy_max else [])
+        + (["naive"] if size <= args.naive_max else [])
+    )
+    for kind in kinds:
+        results = []
+        for _ in range(1 if kind == "naive" and size >= 100_000 else args.repeat):
+            name, url = fresh_database(admin_url)
+            try:
+                results.append(run_child(kind, url, shop.url))
+            finally:
+                drop_database(admin_url, name)
+        measure(row, kind, results)
+
+    # The re-syncs, one database: 1% changed (each time), then nothing changed, with and without 304.
+    name, url = fresh_database(admin_url)
+    try:
+        run_child("first", url, shop.url)
+        results = []
+        for _ in range(args.repeat):
+            shop.change(size // 100)
+            results.append(run_child("resync", url, shop.url))
+        measure(row, "resync", results)
+        row["resync_updated"] = results[-1]["counts"]["updated"]
+        for kind in ("unchanged_304", "unchanged_full"):
+            results = [run_child(kind, url, shop.url) for _ in range(args.repeat)]
+            measure(row, kind, results)
+            row[f"{kind}_run"] = median_of(results, "run_seconds")
+    finally:
+        drop_database(admin_url, name)
+    return row
+
+
+def print_tables(table: list[dict[str, Any]]) -> None:
+    def took(seconds: float) -> str:
+        return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+    def ratio(row: dict[str, Any], top: str, bottom: str) -> str:
+        return f"{row[top] / row[bottom]:.1f}x" if top in row and bottom in row else "–"
 
     print()
-    print(
-        "| orders | first sync | COPY floor | first / floor | naive | naive / first | 1% re-sync | peak RSS |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| orders | first sync | peak RSS | COPY floor | first / COPY | naive | naive / first "
+          "| 1% re-sync | peak RSS | listing floor | re-sync / floor |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in table:
-        naive = f"{row['naive']:.2f} s" if "naive" in row else "–"
-        speedup = f"{row['naive'] / row['first']:.0f}x" if "naive" in row else "–"
-        peak = max(v for k, v in row.items() if k.endswith("_rss") and not k.startswith(("naive", "copy")))
         print(
-            f"| {row['orders']:,} | {row['first']:.2f} s | {row['copy']:.2f} s "
-            f"| {row['first'] / row['copy']:.1f}x | {naive} | {speedup} "
-            f"| {row['resync']:.2f} s | {peak:.0f} MB |"
+            f"| {row['orders']:,} | {took(row['first'])} | {row['first_rss']:.0f} MB "
+            f"| {took(row['copy']) if 'copy' in row else '–'} | {ratio(row, 'first', 'copy')} "
+            f"| {took(row['naive']) if 'naive' in row else '–'} | {ratio(row, 'naive', 'first')} "
+            f"| {took(row['resync'])} | {row['resync_rss']:.0f} MB | {took(row['floor'])} "
+            f"| {ratio(row, 'resync', 'floor')} |"
         )
+    print()
+    print(
+        "| orders | unchanged, 304: run (call) | unchanged, full listing | listing (JSON) "
+        "| over the wire (gzip) |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for row in table:
+        print(
+            f"| {row['orders']:,} | {took(row['unchanged_304_run'])} ({took(row['unchanged_304'])}) "
+            f"| {took(row['unchanged_full'])} "
+            f"| {row['json_bytes'] / 1e6:,.1f} MB | {row['wire_bytes'] / 1e6:,.1f} MB "
+            f"({row['json_bytes'] / row['wire_bytes']:.1f}x less) |"
+        )
+    sizes = {row["orders"]: row for row in table}
+    if 100_000 in sizes and 1_000_000 in sizes:
+        small, large = sizes[100_000], sizes[1_000_000]
+        print()
+        print(f"1,000,000 / 100,000: first sync {large['first'] / small['first']:.1f}x the time, "
+              f"{large['first_rss'] / small['first_rss']:.2f}x the peak RSS")  # fmt: skip
 
 
 if __name__ == "__main__":
