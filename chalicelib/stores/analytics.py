@@ -13,25 +13,21 @@ from chalicelib.db import Connection
 
 NOT_SALES = ("cancelled", "refunded")
 
-# Recompute units, revenue, orders and the latest sale per product for the given days. Each day's
-# orders are found through the index on created_at: a re-sync's few days scattered over the year
-# read those days, not the year between the first and the last.
+# Recompute units, revenue, orders and the latest sale per product for the given days.
 REFRESH_SALES = """
-WITH days AS (
-    SELECT day, day::timestamp AT TIME ZONE :tz AS day_start, (day + 1)::timestamp AT TIME ZONE :tz AS day_end
-    FROM unnest(CAST(:days AS date[])) AS day
-),
-sales AS (
+WITH sales AS (
     SELECT i.product_id,
-           d.day,
+           (o.created_at AT TIME ZONE :tz)::date AS day,
            sum(i.quantity)::integer              AS sales_qty,
            sum(i.total)                          AS revenue,
            count(DISTINCT o.id)::integer         AS orders,
            max(o.created_at)                     AS last_sale_at
-    FROM days d
-    JOIN orders o ON o.created_at >= d.day_start AND o.created_at < d.day_end
+    FROM orders o
     JOIN order_items i ON i.order_id = o.id
-    WHERE o.status <> ALL (CAST(:not_sales AS text[]))
+    WHERE o.created_at >= (CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)
+      AND o.created_at <  ((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)
+      AND (o.created_at AT TIME ZONE :tz)::date = ANY(CAST(:days AS date[]))
+      AND o.status <> ALL (CAST(:not_sales AS text[]))
       AND o.deleted_upstream_at IS NULL
       AND i.product_id IS NOT NULL
     GROUP BY 1, 2
@@ -174,7 +170,9 @@ def refresh_sales(conn: Connection, days: Iterable[date], *, tz: str) -> int:
     wanted = sorted(set(days))
     if not wanted:
         return 0
-    rows = conn.run(REFRESH_SALES, days=wanted, tz=tz, not_sales=list(NOT_SALES)) or [[0]]
+    rows = conn.run(
+        REFRESH_SALES, days=wanted, first_day=wanted[0], last_day=wanted[-1], tz=tz, not_sales=list(NOT_SALES)
+    ) or [[0]]
     return int(rows[0][0])
 
 
