@@ -53,10 +53,13 @@ def listing_events(caplog: pytest.LogCaptureFixture) -> list[Any]:
     return [record for record in caplog.records if getattr(record, "event", None) == "listing"]
 
 
-def service(db: Database, shop: FakeShop, listing_dir: Path, **client: Any) -> SyncService:
-    appliers: dict[str, Any] = {"orders": OrdersSync(ZONE), "products": ProductsSync(ZONE)}
+def service(
+    db: Database, shop: FakeShop, listing_dir: Path, orders: OrdersSync | None = None, **client: Any
+) -> SyncService:
+    """A sync of the shop into the test's listing folder (`orders`: another applier for orders)."""
+    appliers: dict[str, Any] = {"orders": orders or OrdersSync(ZONE), "products": ProductsSync(ZONE)}
     return SyncService(
-        db, make_client(shop.url, **client), appliers, deadline_s=60, listing_dir=str(listing_dir)
+        db, make_client(shop.url, **client), appliers, deadline_s=300, listing_dir=str(listing_dir)
     )
 
 
@@ -120,9 +123,9 @@ def test_gunzip_inflates_in_bounded_pieces_across_members_and_chunk_edges():
     assert max(len(piece) for piece in out) <= PIECE
     cut = Gunzip()
     list(cut.feed(members[: len(members) // 2]))
-    with pytest.raises(Exception, match="broke off"):
+    with pytest.raises(UpstreamFormatError, match="broke off"):
         cut.finish(len(members) // 2)
-    with pytest.raises(Exception, match="gzip stream is broken"):
+    with pytest.raises(UpstreamFormatError, match="gzip stream is broken"):
         list(Gunzip().feed(b"\x1f\x8b\x08\x00garbage, not deflate" + bytes(64)))
 
 
@@ -189,14 +192,7 @@ def test_a_listing_far_larger_than_the_memory_the_run_takes_syncs_whole(db: Data
     with FakeShop(data, token=SHOP_TOKEN) as shop:
         size = len(shop.body("orders"))
         shop.body("orders", compressed=True)  # made now: the shop shares this process's memory
-        appliers: dict[str, Any] = {"orders": OrdersSync(ZONE, batch=500), "products": ProductsSync(ZONE)}
-        sync = SyncService(
-            db,
-            make_client(shop.url, read_timeout_s=60),
-            appliers,
-            deadline_s=300,
-            listing_dir=str(listing_dir),
-        )
+        sync = service(db, shop, listing_dir, OrdersSync(ZONE, batch=500), read_timeout_s=60)
         assert sync.run("products", trigger="manual").status == "succeeded"
         tracemalloc.start()
         try:
@@ -235,27 +231,22 @@ class Watching(OrdersSync):
         return super().apply(conn, listing)
 
 
-def watched(db: Database, shop: FakeShop, listing_dir: Path, applier: Watching) -> SyncService:
-    appliers: dict[str, Any] = {"orders": applier}
-    return SyncService(db, make_client(shop.url), appliers, deadline_s=60, listing_dir=str(listing_dir))
-
-
 def test_the_listing_lives_in_a_file_of_its_own_that_the_run_removes(
     db: Database, shop: FakeShop, listing_dir: Path
 ):
     applier = Watching(listing_dir)
-    assert watched(db, shop, listing_dir, applier).run("orders", trigger="manual").status == "succeeded"
+    assert service(db, shop, listing_dir, applier).run("orders", trigger="manual").status == "succeeded"
     assert len(applier.seen) == 1 and applier.seen[0].startswith("strattera-listing-orders-")
     assert os.listdir(listing_dir) == []
 
 
 def test_a_failed_run_removes_its_file(db: Database, shop: FakeShop, listing_dir: Path):
     shop.fail("status", status=500, times=10)
-    run = watched(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="manual")
+    run = service(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="manual")
     assert run.status == "failed" and os.listdir(listing_dir) == []
     shop.faults.clear()
     shop.fail("cut_json", path="orders")  # fails while it parses
-    run = watched(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="manual")
+    run = service(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="manual")
     assert run.status == "failed" and "broken" in (run.error or "") and os.listdir(listing_dir) == []
 
 
@@ -263,7 +254,7 @@ def test_an_exception_half_way_through_the_parse_removes_the_file(
     db: Database, shop: FakeShop, listing_dir: Path
 ):
     applier = Watching(listing_dir, fail_after=10)
-    run = watched(db, shop, listing_dir, applier).run("orders", trigger="manual")
+    run = service(db, shop, listing_dir, applier).run("orders", trigger="manual")
     assert run.status == "failed" and run.error == "internal error: RuntimeError"
     assert len(applier.seen) == 1 and os.listdir(listing_dir) == []
     assert db.run("SELECT count(*) FROM orders") == [[0]]
