@@ -74,7 +74,7 @@ def _validated_orders(shop_url: str) -> list[Any]:
         "orders", deadline=time.monotonic() + 600
     )
     context = validation_context(ZONE)
-    return [ShopOrder.model_validate(raw, context=context) for raw, _ in iter_records(io.BytesIO(body))]
+    return [ShopOrder.model_validate(raw, context=context) for raw, _, _ in iter_records(io.BytesIO(body))]
 
 
 def child_first(url: str, shop_url: str) -> dict[str, Any]:

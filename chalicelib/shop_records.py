@@ -8,6 +8,7 @@ dates, items with quantity <= 0, orders without items, absurd numbers). Validate
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -22,11 +23,72 @@ from pydantic import (
     ValidationInfo,
 )
 
+from chalicelib.json_numbers import OutOfRange
+
 MAX_MONEY = Decimal("999999999999.99")  # what NUMERIC(14, 2) holds
 
 
 def validation_context(zone: ZoneInfo) -> dict[str, Any]:
     return {"zone": zone}
+
+
+# -- what a record must be before anything else looks at it ----------------------------------------
+# The text rule: every string the shop sends, keys and values at any depth, must be text PostgreSQL
+# can hold: no NUL (text columns refuse it) and no lone surrogate (a JSON escape such as "\ud800"
+# with no partner is valid JSON, but not Unicode, and cannot be encoded as UTF-8).
+# The number bound: no number beyond what `json_numbers` reads (an `OutOfRange` in the record).
+# A record breaking either is quarantined with the place and the reason, and costs that record
+# alone; its payload is kept with U+FFFD in place of each such character. The listing's reader looks
+# for them only in records whose JSON text holds such an escape (one regex; emoji written as
+# surrogate pairs match too) or such a number: the walk below runs for those alone.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _not_text(value: str) -> str | None:
+    found = _NOT_TEXT.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "holds NUL (U+0000), which is not stored as text"
+    return f"holds a lone surrogate (U+{ord(found.group()):04X}), which is not Unicode text"
+
+
+def record_problem(value: Any, where: str = "") -> str | None:
+    """Where and why `value` (a record as parsed from JSON) breaks the text rule or the number
+    bound, or None."""
+    if isinstance(value, str):
+        problem = _not_text(value)
+        return problem and f"{where or 'record'}: {problem}"
+    if isinstance(value, OutOfRange):
+        return f"{where or 'record'}: the number {value} is out of range"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            place = f"{where}.{storable(key)}" if where else storable(key)
+            problem = _not_text(key) if isinstance(key, str) else None
+            if problem:
+                return f"{place} (a field name): {problem}"
+            problem = record_problem(item, place)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = record_problem(item, f"{where}.{index}" if where else str(index))
+            if problem:
+                return problem
+    return None
+
+
+def storable(value: Any) -> Any:
+    """`value` with U+FFFD in place of every NUL and lone surrogate, keys included: what is kept of a
+    quarantined record, and of any other text from the shop that is stored (a reason, an id)."""
+    if isinstance(value, str):
+        return _NOT_TEXT.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def _collapse_spaces(value: Any) -> Any:

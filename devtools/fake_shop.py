@@ -24,7 +24,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from devtools.shop_data import ShopData
+from devtools.shop_data import ShopData, listing_json
 
 PREFIX = "/api/v1"
 FAULT_KINDS = (
@@ -153,7 +153,7 @@ class FakeShop:
             if compressed:
                 body = gzip.compress(self.body(resource), compresslevel=6, mtime=0)
             else:
-                body = json.dumps(self.data.listing(resource), ensure_ascii=False).encode()
+                body = listing_json(self.data.listing(resource))
             self._cache[(resource, compressed)] = (version, body)
             return body
 

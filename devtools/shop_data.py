@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -472,6 +473,38 @@ def _broken(**changes: Any) -> Any:
 
 
 _DROP = object()
+# A number JSON allows and no field takes, written into the listing as it stands (see `listing_json`).
+HUGE_NUMBER = "1e5000000"
+_RAW_NUMBER = re.compile(r'"@@raw-number:([-+.eE0-9]+)@@"')
+
+
+def raw_number(literal: str) -> str:
+    """A value that `listing_json` writes as the bare JSON number `literal` (any size, any precision)."""
+    return f"@@raw-number:{literal}@@"
+
+
+def _poison_text(record: dict[str, Any]) -> dict[str, Any]:
+    """A lone surrogate (valid JSON as the escape \\ud800, not Unicode) in a text the shop's users
+    type: the customer's name of an order, the name of a product."""
+    if "order_items" in record:
+        user = dict(record.get("user") or {})
+        user["full_name"] = f"{user.get('full_name') or ''} \ud800".strip()
+        return {**record, "user": user}
+    return {**record, "name": f"{record['name']} \udc00"}
+
+
+def _huge_number(record: dict[str, Any]) -> dict[str, Any]:
+    field = "total_amount" if "order_items" in record else "stock_quantity"
+    return {**record, field: raw_number(HUGE_NUMBER)}
+
+
+def listing_json(records: list[Any]) -> bytes:
+    """A listing as the shop sends it: UTF-8 JSON, a lone surrogate as its escape, and a `raw_number`
+    as its bare literal."""
+    text = _RAW_NUMBER.sub(r"\1", json.dumps(records, ensure_ascii=False))
+    return text.encode("utf-8", "backslashreplace")  # only a lone surrogate cannot be encoded
+
+
 CORRUPTIONS = {
     "bad_total": _broken(total_amount="12,5 руб"),
     "bad_date": _broken(created_at="31.02.2025 25:61:00"),
@@ -483,4 +516,6 @@ CORRUPTIONS = {
     "bad_price": _broken(price="дорого"),
     "negative_stock": _broken(stock_quantity=-5),
     "no_name": _broken(name=None),
+    "lone_surrogate": _poison_text,
+    "huge_number": _huge_number,
 }

@@ -133,7 +133,7 @@ def test_gunzip_inflates_in_bounded_pieces_across_members_and_chunk_edges():
 
 
 def parsed(data: bytes) -> list[tuple[Any, bytes]]:
-    return list(iter_records(io.BytesIO(data)))
+    return [(listed.value, listed.digest) for listed in iter_records(io.BytesIO(data))]
 
 
 def test_records_across_every_window_edge_parse_as_json_does():

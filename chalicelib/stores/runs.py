@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
+from chalicelib.shop_records import storable
 from chalicelib.stores.copy import copy_rows
 
 MAX_PAYLOAD_CHARS = 64 * 1024
@@ -80,19 +81,9 @@ def finish_run(
     return rows_as_dicts(conn, rows)[0]
 
 
-def _without_nul(value: Any) -> Any:
-    """jsonb cannot hold U+0000: it becomes U+FFFD in the stored payload (the reason says why)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value
-
-
 def _payload_json(payload: Any) -> str:
-    text = json.dumps(_without_nul(payload), ensure_ascii=False, default=str)
+    # jsonb holds neither U+0000 nor a lone surrogate: each becomes U+FFFD (the reason says where).
+    text = json.dumps(storable(payload), ensure_ascii=False, default=str)
     if len(text) > MAX_PAYLOAD_CHARS:
         return json.dumps({"truncated": True, "excerpt": text[:MAX_PAYLOAD_CHARS]}, ensure_ascii=False)
     return text
@@ -103,7 +94,10 @@ def quarantine(conn: Connection, run_id: int, resource: str, records: Sequence[Q
         conn,
         "sync_quarantine",
         ("run_id", "resource", "external_id", "reason", "payload"),
-        ((run_id, resource, r.external_id, r.reason[:2000], _payload_json(r.payload)) for r in records),
+        (
+            (run_id, resource, storable(r.external_id), storable(r.reason[:2000]), _payload_json(r.payload))
+            for r in records
+        ),
     )
 
 

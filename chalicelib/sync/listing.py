@@ -15,12 +15,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from pydantic import ValidationError
 
+from chalicelib import json_numbers
 from chalicelib.errors import UpstreamFormatError
 from chalicelib.names import RULES_VERSION
+from chalicelib.shop_records import SUSPECT_ESCAPE, record_problem
 from chalicelib.stores.runs import Quarantined
 from chalicelib.sync.compact import IdSet
 
@@ -29,15 +31,20 @@ DIGEST_VERSION = f"2.{RULES_VERSION}"
 _DIGEST_PREFIX = DIGEST_VERSION.encode() + b"\n"
 _READ = 256 * 1024  # bytes of the listing file read at a time
 MAX_RECORD_CHARS = 16 * 1024 * 1024  # one record larger than this is refused (the listing is broken)
-# Numbers with a fraction arrive as Decimal, never float; so do NaN and Infinity (which validation refuses).
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
 _SPACE = re.compile(r"[ \t\r\n]*")
 
 
-def iter_records(listing: BinaryIO) -> Iterator[tuple[Any, bytes]]:
-    """(element, digest of its text) for each element of the top-level JSON array in the file
-    `listing`, read from its start. Raises `UpstreamFormatError` when it is not a JSON array, also
-    when it breaks off halfway."""
+class Listed(NamedTuple):
+    """One element of a listing."""
+
+    value: Any  # as parsed: numbers with a fraction as Decimal
+    digest: bytes  # of its text
+    problem: str | None  # where it breaks the text rule or the number bound (`shop_records.record_problem`)
+
+
+def iter_records(listing: BinaryIO) -> Iterator[Listed]:
+    """Each element of the top-level JSON array in the file `listing`, read from its start. Raises
+    `UpstreamFormatError` when it is not a JSON array, also when it breaks off halfway."""
     listing.seek(0)
     scanner = _Scanner(listing)
     try:
@@ -57,7 +64,12 @@ def iter_records(listing: BinaryIO) -> Iterator[tuple[Any, bytes]]:
             scanner.pos += 1  # an empty array
         while after == ",":
             value, text = scanner.value()
-            yield value, hashlib.blake2b(_DIGEST_PREFIX + text.encode(), digest_size=16).digest()
+            suspect = scanner.out_of_range or SUSPECT_ESCAPE.search(text) is not None
+            yield Listed(
+                value,
+                hashlib.blake2b(_DIGEST_PREFIX + text.encode(), digest_size=16).digest(),
+                record_problem(value) if suspect else None,
+            )
             after = scanner.next_char()
             if after not in (",", "]"):
                 raise _broken(f"expected ',' or ']' after an element, found {after[:1]!r}" if after else "")
@@ -75,11 +87,20 @@ def _broken(reason: str) -> UpstreamFormatError:
 
 
 class _Scanner:
-    """A window of the listing's decoded text, from `pos`, refilled from the file as it is used up."""
+    """A window of the listing's decoded text, from `pos`, refilled from the file as it is used up.
+    `out_of_range`: whether the last value held a number beyond `json_numbers`' bound."""
 
     def __init__(self, file: BinaryIO) -> None:
+        # Numbers with a fraction arrive as Decimal, never float (NaN and Infinity too: validation
+        # refuses them), bounded by their text. Integers are read by the C scanner, which refuses
+        # one of over 4,300 digits: that record alone is read again with bounded integers.
+        self._decoder = json.JSONDecoder(parse_float=self._decimal, parse_constant=Decimal)
+        self._bounded = json.JSONDecoder(
+            parse_float=self._decimal, parse_int=self._integer, parse_constant=Decimal
+        )
+        self.out_of_range = False
         self._file = file
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
         self._start = True
         self.text = ""
         self.pos = 0
@@ -90,7 +111,7 @@ class _Scanner:
         if self.eof:
             return False
         chunk = self._file.read(_READ)
-        decoded = self._decoder.decode(chunk, final=not chunk)
+        decoded = self._utf8.decode(chunk, final=not chunk)
         if self._start:
             decoded, self._start = decoded.removeprefix("\ufeff"), False  # a byte-order mark
         self.text = self.text[self.pos :] + decoded
@@ -107,17 +128,36 @@ class _Scanner:
             if not self._more():
                 return ""
 
+    def _decimal(self, literal: str) -> Decimal | json_numbers.OutOfRange:
+        value = json_numbers.decimal(literal)
+        if isinstance(value, json_numbers.OutOfRange):
+            self.out_of_range = True
+        return value
+
+    def _integer(self, literal: str) -> int | json_numbers.OutOfRange:
+        value = json_numbers.integer(literal)
+        if isinstance(value, json_numbers.OutOfRange):
+            self.out_of_range = True
+        return value
+
     def value(self) -> tuple[Any, str]:
         """The JSON value at `pos` (after whitespace) and its text; `pos` moves past it."""
         self.next_char()
+        self.out_of_range = False
+        decoder = self._decoder
         while True:
             try:
-                value, end = _DECODER.raw_decode(self.text, self.pos)
+                value, end = decoder.raw_decode(self.text, self.pos)
             except json.JSONDecodeError:
                 if self.eof:
                     raise
                 if len(self.text) - self.pos > MAX_RECORD_CHARS:
                     raise _broken(f"a record runs past {MAX_RECORD_CHARS} characters") from None
+            except ValueError:  # an integer of over 4,300 digits (int() refuses to read it)
+                if decoder is self._bounded:
+                    raise
+                decoder = self._bounded
+                continue
             else:
                 # A value that ends with the window may go on (a number cut in two): read on.
                 if end < len(self.text) or self.eof:
@@ -200,9 +240,11 @@ class Changes:
         self.seen = IdSet()
         self.complete = True
 
-    def admit(self, raw: Any, record_digest: bytes, *digest_extra: object) -> tuple[int, bytes] | None:
+    def admit(self, listed: Listed, *digest_extra: object) -> tuple[int, bytes] | None:
         """(id, digest) of a record that needs validating and writing; None when it does not.
-        `record_digest` is the one `iter_records` gave, `digest_extra` what else its row depends on."""
+        `digest_extra`: what else its row depends on. A record breaking the text rule is rejected
+        here, after its id is seen (so it is not taken for deleted)."""
+        raw = listed.value
         counts = self.outcome.counts
         counts["fetched"] += 1
         ident = external_id(raw)
@@ -214,10 +256,13 @@ class Changes:
             self.outcome.reject(raw, "duplicate id in one listing: the first record with it was kept")
             return None
         self.seen.add(ident)
-        record_digest = digest(record_digest, *digest_extra)
+        record_digest = digest(listed.digest, *digest_extra)
         before = self.known.get(ident)
         if before is not None and before[0] == record_digest and not before[1]:
             counts["unchanged"] += 1
+            return None
+        if listed.problem:
+            self.outcome.reject(raw, listed.problem)
             return None
         return ident, record_digest
 

@@ -42,19 +42,19 @@ class OrdersSync:
         items: list[tuple[Any, ...]] = []
 
         with BatchWriter() as writer:
-            for read, (raw, record_digest) in enumerate(iter_records(listing), start=1):
+            for read, listed in enumerate(iter_records(listing), start=1):
                 if orders and read % self._batch == 0:
                     # A re-sync's few changes are written as they are found, on the writer thread
                     # while the rest is read, rather than all at the end.
                     self._submit(writer, conn, orders, items)
                     orders, items = [], []
-                admitted = changes.admit(raw, record_digest)
+                admitted = changes.admit(listed)
                 if admitted is None:
                     continue
                 try:
-                    order = ShopOrder.model_validate(raw, context=self._context)
+                    order = ShopOrder.model_validate(listed.value, context=self._context)
                 except ValidationError as exc:
-                    outcome.reject(raw, describe(exc))
+                    outcome.reject(listed.value, describe(exc))
                     continue
                 changes.accept(order.id)
                 orders.append(self._order_row(order, admitted[1]))

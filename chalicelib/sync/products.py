@@ -12,7 +12,7 @@ from chalicelib.db import Connection
 from chalicelib.names import normalize_name
 from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, record_id, validation_context
 from chalicelib.stores import analytics, sync_writes
-from chalicelib.sync.listing import Changes, Outcome, describe, external_id, iter_records
+from chalicelib.sync.listing import Changes, Listed, Outcome, describe, external_id, iter_records
 
 # Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
 PSEUDO_PRODUCTS = frozenset({normalize_name("Доставка"), "delivery"})
@@ -29,13 +29,14 @@ class ProductsSync:
         """Write what changed in the file `listing`; runs inside the caller's transaction."""
         outcome = Outcome()
         listed = list(iter_records(listing))  # small (hundreds): categories must be known first
-        categories = self._categories([raw for raw, _ in listed], outcome)
+        categories = self._categories(listed, outcome)
         known = sync_writes.product_digests(conn)
         changes = Changes(known, outcome, self.resource)
         rows: list[tuple[Any, ...]] = []
         rematch: set[str] = set()
 
-        for raw, record_digest in listed:
+        for record in listed:
+            raw = record.value
             ident = external_id(raw)
             if ident is not None and ident in categories:
                 continue
@@ -46,7 +47,7 @@ class ProductsSync:
             path = ancestry_path(raw.get("ancestry")) if isinstance(raw, dict) else []
             parent = record_id(path[-1]) if path else None
             category = categories.get(parent) if parent is not None else None
-            admitted = changes.admit(raw, record_digest, category)
+            admitted = changes.admit(record, category)
             if admitted is None:
                 continue
             try:
@@ -78,21 +79,25 @@ class ProductsSync:
         """Today's stock levels are recorded by every products run, a 304 included."""
         analytics.record_stock_levels(conn, tz=self._tz)
 
-    def _categories(self, records: list[Any], outcome: Outcome) -> dict[int, str]:
+    def _categories(self, records: list[Listed], outcome: Outcome) -> dict[int, str]:
         """Category id -> name. A record is a category when it is the root, sits right under the
         root, or another record descends from it."""
         ancestors = {
             record_id(part)
-            for raw in records
+            for raw, _, _ in records
             if isinstance(raw, dict)
             for part in ancestry_path(raw.get("ancestry"))
         }
         names: dict[int, str] = {}
-        for raw in records:
+        for raw, _, problem in records:
             ident = external_id(raw)
             if ident is None or not isinstance(raw, dict):
                 continue
             if ident in ancestors or len(ancestry_path(raw.get("ancestry"))) < 2:
+                if problem:
+                    outcome.reject(raw, f"category: {problem}")
+                    names[ident] = ""
+                    continue
                 try:
                     names[ident] = ShopCategory.model_validate(raw).name
                 except ValidationError as exc:
