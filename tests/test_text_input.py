@@ -111,3 +111,55 @@ def test_free_text_keeps_tabs_and_newlines_and_text_keeps_bidi_marks(api: Api): 
     status, order = api.send("PUT", "/api/orders/1", {"tracking_number": "RA\u200f123"})
     assert status == 200
     _refused(*api.send("PUT", "/api/orders/1", {"tracking_number": "RA\n123"}), "tracking_number")
+
+
+# -- numbers: bounded by their text before anything computes with them ------------------------------
+
+
+def _takes_number(schema: dict[str, Any]) -> bool:
+    if schema.get("type") in ("integer", "number"):
+        return True
+    nested = schema.get("anyOf", []) + ([schema["items"]] if "items" in schema else [])
+    return any(_takes_number(s) for s in nested)
+
+
+NUMBER_CASES = [
+    (spec.method, spec.path, name)
+    for spec in _routes()
+    if spec.body is not None
+    for name, prop in spec.body.model_json_schema()["properties"].items()
+    if _takes_number(prop)
+]
+# The worst numbers a 64 KiB body can carry: int() of the first took 16 s and held every other request.
+WORST_NUMBERS = [
+    "1e500000",
+    "-1e500000",
+    "1E+999999999",
+    "1e-999999999",
+    "0e-999999999",
+    "9" * 5_000,
+    "9" * 60_000,
+    "0." + "0" * 60_000 + "1",
+    "12345678901234567890123456789012.0",
+]
+
+
+def test_every_number_field_is_covered() -> None:
+    whole = {"stock_quantity", "min_stock", "delivery_days", "in_transit", "days_to_zero", "recommended_qty"}
+    assert whole <= {name for _, _, name in NUMBER_CASES}
+    assert ("PUT", "/api/products/{product_id}/price", "price") in NUMBER_CASES
+
+
+@pytest.mark.parametrize(("method", "path", "name"), NUMBER_CASES)
+def test_a_number_out_of_range_is_400_at_once_in_every_number_field(
+    bare: Api, method: str, path: str, name: str
+):
+    import time
+
+    for literal in WORST_NUMBERS:
+        started = time.perf_counter()
+        status, answer = bare.send(method, _concrete(path), f'{{"{name}": {literal}}}')
+        took = time.perf_counter() - started
+        _refused(status, answer, name)
+        # Measured at 1-5 ms (README, "Security"); the bound only tells seconds from milliseconds.
+        assert took < 1.0, (literal[:20], took)

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import json_numbers
 from chalicelib.errors import (
     ConflictError,
     DatabaseUnavailableError,
@@ -110,6 +111,46 @@ def response_for(exc: StratteraError) -> Response:
     return error_response(500, "internal_error", exc.message)
 
 
+# Chalice answers some requests itself, before any route runs, with a body of its own
+# (`{"Code": ..., "Message": ...}`): a content type a route does not list (415), a method a path
+# lacks (405), a binary answer to a client that did not accept one (400), an unhandled error (500).
+# Each is rewritten into the contract's error body by `in_contract_body` (the HTTP middleware).
+CHALICE_ERRORS = {
+    400: ("bad_request", "the request cannot be answered as sent"),
+    401: ("unauthorized", "no or an unknown token: send Authorization: Bearer <token>"),
+    403: ("forbidden", "this token may not do this"),
+    404: ("not_found", "no such route"),
+    405: ("method_not_allowed", "this method is not allowed here"),
+    409: ("conflict", "the request conflicts with the current state"),
+    413: ("payload_too_large", f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"),
+    415: ("unsupported_media_type", "send the body as JSON with Content-Type: application/json"),
+    422: ("validation_error", "the request is not valid"),
+    429: ("throttled", "too many requests: try again in a second"),
+}
+
+
+def in_contract_body(response: Response, *, method: str, resource_path: str | None) -> Response:
+    """`response` itself, or, when Chalice made it, the same status in the contract's error body
+    (its headers kept: CORS; on a 405 `Allow` names the methods the path really has)."""
+    body = response.body
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    status = response.status_code
+    if status == 405:
+        # Chalice's own Allow lists the fallbacks of `method_fallbacks` too: name what the route answers.
+        allowed = ALLOWED.get(resource_path or "") or [
+            name.strip() for name in response.headers.get("Allow", "").split(",") if name.strip()
+        ]
+        ours = not_allowed(method, allowed)
+    else:
+        code, message = CHALICE_ERRORS.get(status, ("internal_error", "an internal error occurred"))
+        ours = error_response(status if status in CHALICE_ERRORS else 500, code, message)
+    for name, value in response.headers.items():
+        if name.lower() != "content-type":
+            ours.headers.setdefault(name, value)
+    return ours
+
+
 def json_response(payload: Any, status: int = 200) -> Response:
     return Response(json.dumps(_plain(payload), ensure_ascii=False), status_code=status, headers=dict(_JSON))
 
@@ -164,12 +205,24 @@ def parse_body(raw: bytes | None, headers: dict[str, str], model: type[BaseModel
     if content_type != "application/json":
         raise InvalidInputError("send the body as JSON with Content-Type: application/json")
     try:
-        # Numbers with a fraction become Decimal: money never passes through float.
-        data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
+        # Numbers with a fraction become Decimal: money never passes through float. Every number is
+        # bounded by its text before anything computes with it (`json_numbers`).
+        data = json.loads(
+            raw.decode("utf-8"), parse_float=json_numbers.decimal, parse_int=json_numbers.integer
+        )
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInputError("the body is not valid JSON") from None
     if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise InvalidInputError("the body is nested too deeply")
+    where = json_numbers.out_of_range(data)
+    if where is not None:
+        message = (
+            f"a number out of range: at most {json_numbers.MAX_EXPONENT} digits before and after the point"
+        )
+        raise InvalidInputError(
+            "the body is not valid",
+            details=[{"field": where, "message": message, "type": "number_out_of_range"}],
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -218,33 +271,40 @@ def parse_id(value: str, name: str = "id") -> int:
 
 
 _PREFLIGHTED: set[str] = set()
-ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+ALLOWED: dict[str, list[str]] = {}  # a path -> the methods its routes answer, OPTIONS last
+# Every method API Gateway and Chalice know but OPTIONS (each route answers its own preflight). TRACE
+# and CONNECT never reach the app: API Gateway has no such methods and answers them itself.
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-def method_fallbacks() -> Blueprint:
-    """A 405 in the contract's error body (with `Allow`) for each method a route's path lacks; call
-    once, after every route is registered (Chalice would answer with its own body)."""
+def method_fallbacks(routes: dict[str, dict[str, Any]]) -> Blueprint:
+    """A 405 in the contract's error body (with `Allow`) for each method a path of `routes` (the
+    app's, once every route is registered) lacks. Chalice answers such a request with its own body
+    (rewritten by `in_contract_body`), and API Gateway, which only knows the methods routes declare,
+    with its "missing token" answer: a route here makes both reach the app and say 405."""
     fallbacks = Blueprint("method_fallbacks")
-    methods: dict[str, set[str]] = {}
-    for spec in REGISTRY.routes:
-        methods.setdefault(spec.path, set()).add(spec.method)
-    for path, allowed in methods.items():
-        missing = [method for method in ALL_METHODS if method not in allowed]
+    for path, entries in list(routes.items()):
+        allowed = sorted(entries, key=lambda method: (method == "OPTIONS", method))
+        ALLOWED[path] = allowed
+        missing = [method for method in ALL_METHODS if method not in entries]
         if missing:
             fallbacks.route(path, methods=missing, content_types=ACCEPTED_CONTENT_TYPES)(
-                _not_allowed_view(fallbacks, sorted(allowed))
+                _not_allowed_view(fallbacks, allowed)
             )
     return fallbacks
 
 
+def not_allowed(method: str, allowed: list[str]) -> Response:
+    """405 for `method`; `allowed`: what the path answers (OPTIONS, where it has it, last)."""
+    use = ", ".join(name for name in allowed if name != "OPTIONS")
+    response = error_response(405, "method_not_allowed", f"{method} is not allowed here; use {use}")
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
 def _not_allowed_view(blueprint: Blueprint, allowed: list[str]) -> Callable[..., Response]:
     def method_not_allowed(**path_params: str) -> Response:
-        method = blueprint.current_request.method
-        response = error_response(
-            405, "method_not_allowed", f"{method} is not allowed here; use {', '.join(allowed)}"
-        )
-        response.headers["Allow"] = ", ".join([*allowed, "OPTIONS"])
-        return response
+        return not_allowed(blueprint.current_request.method, allowed)
 
     return method_not_allowed
 
