@@ -55,7 +55,7 @@ for blueprint in (
     console_routes,
 ):
     app.register_blueprint(blueprint)
-app.register_blueprint(method_fallbacks())
+app.register_blueprint(method_fallbacks(app.routes))
 
 
 @app.schedule("rate(5 minutes)", name="scheduled_sync")

@@ -6,14 +6,12 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.routes.http import ACCEPTED_CONTENT_TYPES, error_response
+from chalicelib.routes.http import ACCEPTED_CONTENT_TYPES, ALL_METHODS, error_response
 
 fallback_routes = Blueprint(__name__)
 
 
-@fallback_routes.route(
-    "/api/{proxy+}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], content_types=ACCEPTED_CONTENT_TYPES
-)
+@fallback_routes.route("/api/{proxy+}", methods=list(ALL_METHODS), content_types=ACCEPTED_CONTENT_TYPES)
 def unknown_route(**params: str) -> Response:
     request: Any = fallback_routes.current_request
     path = str((request.context or {}).get("path") or "/api/...")
