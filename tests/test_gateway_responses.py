@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,10 +20,10 @@ from tests.test_connection_budget import template  # noqa: F401 (the fixture)
 HOSTILE_MESSAGES = [
     "Missing Authentication Token",
     'Invalid key=value pair in Authorization header: "Bearer x"',
-    "a backslash \\ and \\u0000 and a quote \" and a newline\n",
+    'a backslash \\ and \\u0000 and a quote " and a newline\n',
     "'single' and </script> and ${x}",
 ]
-VARIABLES = {
+VARIABLES: dict[str, Callable[[str], str]] = {
     "context.error.message": lambda message: message,
     "context.error.messageString": lambda message: f'"{message}"',  # quoted, not escaped
     "context.error.responseType": lambda message: "BAD_REQUEST_BODY",
@@ -45,8 +46,9 @@ def render(body_template: str, message: str) -> str:
     def value(match: re.Match[str]) -> str:
         name = (match.group(1) or match.group(2)).rstrip(".")
         if name not in VARIABLES:
-            raise AssertionError(f"a variable this test does not model: ${name} (add what API Gateway puts there)")
-        return VARIABLES[name](message)
+            raise AssertionError(f"a variable this test does not model: ${name} (add what AWS puts there)")
+        substitute: Callable[[str], str] = VARIABLES[name]
+        return substitute(message)
 
     return VARIABLE.sub(value, body_template)
 
