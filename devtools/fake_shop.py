@@ -10,6 +10,7 @@ standalone) and each request takes the next one. Data comes from `devtools.shop_
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hmac
 import json
@@ -136,6 +137,10 @@ class FakeShop:
         """Queue `times` faults of `kind` (see `Fault`)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        if kind == "gzip_bomb":
+            # Built now, once per size (1 GiB takes seconds to compress): a request that had to build
+            # it would race the client's read timeout, and a retried client would get a normal listing.
+            _bomb(options.get("size", Fault.size))
         with self._lock:
             self.faults.extend(Fault(kind, **options) for _ in range(times))
 
@@ -192,6 +197,7 @@ class FakeShop:
             self._on_drift(self.data.drift())
 
 
+@functools.lru_cache(maxsize=2)
 def _bomb(size: int) -> bytes:
     """A gzip body that inflates to `size` bytes: a JSON array opening, then spaces (about 1,000:1)."""
     deflate = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
