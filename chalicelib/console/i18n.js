@@ -18,6 +18,13 @@ export function setLanguage(lang) {
   document.documentElement.lang = lang;
 }
 
+// labelOf('status', 'paid'): the translation of a value the shop sends, or the shop's own word for
+// one the console does not know (a new status is shown as the shop names it, never as a key).
+export function labelOf(kind, value) {
+  const key = `${kind}.${value}`;
+  return key in LANGUAGES[current] || key in LANGUAGES.ru ? t(key) : String(value);
+}
+
 // t('orders.total', { n: 3 }): the current language's string with {n} filled in.
 export function t(key, params = {}) {
   const text = LANGUAGES[current][key] ?? LANGUAGES.ru[key] ?? key;

@@ -1,6 +1,6 @@
 // Pieces every page uses: loading and error states, messages, pagination, badges, fields.
 import { html, useEffect, useState, useCallback, createContext, useContext } from './lib.js';
-import { t } from './i18n.js';
+import { labelOf, t } from './i18n.js';
 import { number } from './format.js';
 import { go } from './router.js';
 
@@ -69,7 +69,13 @@ export function Badge({ kind, children }) {
 }
 
 export function StatusBadge({ status }) {
-  return html`<${Badge} kind=${`status-${status}`}>${t(`status.${status}`)}<//>`;
+  return html`<${Badge} kind=${`status-${status}`}><bdi>${labelOf('status', status)}</bdi><//>`;
+}
+
+// Text the shop (or its customers) wrote, isolated for bidirectional display: a right-to-left
+// override in a product's name reverses nothing around it. Empty: a dash.
+export function ShopText({ text }) {
+  return text === null || text === undefined || text === '' ? '—' : html`<bdi class="shop-text">${text}</bdi>`;
 }
 
 export function StockBadge({ status }) {

@@ -1,9 +1,9 @@
 // One order: its items (linked to their products), customer, times, and the staff's fields.
 import { html, useState, useEffect } from '../lib.js';
 import { api } from '../api.js';
-import { t } from '../i18n.js';
+import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
-import { ApiErrorBox, Field, Loading, Notice, ReadOnlyLine, StatusBadge, canEdit, useLoad, useSession } from '../ui.js';
+import { ApiErrorBox, Field, Loading, Notice, ReadOnlyLine, ShopText, StatusBadge, canEdit, useLoad, useSession } from '../ui.js';
 import { OverrideLine, useRevert } from '../overrides.js';
 import { STATUSES } from './orders.js';
 
@@ -79,7 +79,7 @@ function StaffForm({ order, onSaved }) {
       const set = (e) => setForm({ ...form, [f.name]: e.currentTarget.value });
       const input = f.name === 'status'
         ? html`<select id=${id} value=${form.status} onChange=${set} disabled=${!editable}>
-            ${[...new Set([...STATUSES, order.status, order.upstream_status])].map((s) => html`<option value=${s}>${t(`status.${s}`)}</option>`)}
+            ${[...new Set([...STATUSES, order.status, order.upstream_status])].map((s) => html`<option value=${s}>${labelOf('status', s)}</option>`)}
           </select>`
         : f.multiline
           ? html`<textarea id=${id} rows="3" value=${form[f.name]} onInput=${set} disabled=${!editable}></textarea>`
@@ -87,7 +87,7 @@ function StaffForm({ order, onSaved }) {
       return html`<${Field} id=${id} label=${t(`order.field.${f.name}`)} error=${message}>
         ${input}
         <${OverrideLine} field=${f.name} overridden=${order.overridden.includes(f.name)}
-          shopValue=${f.shop ? t(`status.${order.upstream_status}`) : undefined}
+          shopValue=${f.shop ? labelOf('status', order.upstream_status) : undefined}
           revertLabel=${f.shop ? undefined : t('override.clear')}
           disabled=${!editable || reverting} onRevert=${revert} />
       <//>`;
@@ -120,15 +120,15 @@ export function OrderPage({ id }) {
                 <dt>${t('orders.total_amount')}</dt><dd>${money(order.total_amount)}</dd>
                 <dt>${t('order.delivery')}</dt><dd>${money(order.delivery_cost)}</dd>
                 <dt>${t('order.bonus')}</dt><dd>${money(order.bonus)}</dd>
-                <dt>${t('order.card')}</dt><dd>${order.bank_card || '—'}</dd>
+                <dt>${t('order.card')}</dt><dd><${ShopText} text=${order.bank_card} /></dd>
                 <dt>${t('order.synced')}</dt><dd>${dateTime(order.synced_at)}</dd>
               </dl>
             </section>
             <section aria-labelledby="order-customer" class="card">
               <h2 id="order-customer">${t('order.customer')}</h2>
               <dl class="facts">
-                <dt>${t('order.name')}</dt><dd>${order.customer.name || '—'}</dd>
-                <dt>${t('orders.city')}</dt><dd>${order.customer.city || '—'}</dd>
+                <dt>${t('order.name')}</dt><dd><${ShopText} text=${order.customer.name} /></dd>
+                <dt>${t('orders.city')}</dt><dd><${ShopText} text=${order.customer.city} /></dd>
                 <dt>${t('order.telegram')}</dt><dd>${order.customer.telegram_id ?? '—'}</dd>
               </dl>
             </section>
@@ -140,7 +140,7 @@ export function OrderPage({ id }) {
                 <th scope="col" class="num">${t('order.price')}</th><th scope="col" class="num">${t('order.sum')}</th></tr></thead>
               <tbody>${order.items.map(
                 (item) => html`<tr>
-                  <td>${item.product_id ? html`<a href=${`#/products/${item.product_id}`}>${item.name}</a>` : html`${item.name} <span class="muted">(${t('order.unmatched')})</span>`}</td>
+                  <td>${item.product_id ? html`<a href=${`#/products/${item.product_id}`}><${ShopText} text=${item.name} /></a>` : html`<${ShopText} text=${item.name} /> <span class="muted">(${t('order.unmatched')})</span>`}</td>
                   <td class="num">${number(item.quantity)}</td><td class="num">${money(item.price)}</td><td class="num">${money(item.total)}</td>
                 </tr>`,
               )}</tbody>

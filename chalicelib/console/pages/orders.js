@@ -2,10 +2,10 @@
 // The filters live in the URL, so back from an order returns to the same list.
 import { html } from '../lib.js';
 import { api, query } from '../api.js';
-import { t } from '../i18n.js';
+import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { go } from '../router.js';
-import { ApiErrorBox, EditedMark, Loading, Pager, StatusBadge, useFilterForm, useLoad } from '../ui.js';
+import { ApiErrorBox, EditedMark, Loading, Pager, ShopText, StatusBadge, useFilterForm, useLoad } from '../ui.js';
 
 export const STATUSES = ['unpaid', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'overdue', 'refunded'];
 const SORTS = ['-created_at', 'created_at', '-total_amount', 'total_amount'];
@@ -24,15 +24,19 @@ function filtersFrom(params) {
 
 function Filters({ applied }) {
   const { form, setForm, set, submit } = useFilterForm(applied, '/orders');
+  // The statuses the console knows, and any other the shop's orders carry (shown by its own word).
+  const counts = useLoad(() => api('orders/stats'), []);
+  const present = ((counts.data && counts.data.by_status) || []).map((row) => row.status);
+  const statuses = [...new Set([...STATUSES, ...present, ...applied.status])];
   const toggle = (status) =>
     setForm({ ...form, status: form.status.includes(status) ? form.status.filter((s) => s !== status) : [...form.status, status] });
   return html`<form class="filters" onSubmit=${submit} aria-label=${t('filters.label')}>
     <fieldset>
       <legend>${t('orders.status')}</legend>
       <div class="checks">
-        ${STATUSES.map(
+        ${statuses.map(
           (s) => html`<label class="check"><input type="checkbox" name="status" value=${s}
-            checked=${form.status.includes(s)} onChange=${() => toggle(s)} /> ${t(`status.${s}`)}</label>`,
+            checked=${form.status.includes(s)} onChange=${() => toggle(s)} /> <bdi>${labelOf('status', s)}</bdi></label>`,
         )}
       </div>
     </fieldset>
@@ -82,8 +86,8 @@ export function OrdersPage({ params }) {
               (o) => html`<tr class=${o.deleted_upstream_at ? 'gone' : ''}>
                 <td><a href=${`#/orders/${o.id}`}>№ ${o.external_id}</a><span class="phone-only muted">${dateTime(o.created_at)}</span></td>
                 <td class="wide-only">${dateTime(o.created_at)}</td>
-                <td>${o.customer.name || '—'}</td>
-                <td class="wide-only">${o.customer.city || '—'}</td>
+                <td><${ShopText} text=${o.customer.name} /></td>
+                <td class="wide-only"><${ShopText} text=${o.customer.city} /></td>
                 <td><${StatusBadge} status=${o.status} />${o.overridden.includes('status') ? html` <${EditedMark} />` : null}</td>
                 <td class="num">${money(o.total_amount)}</td>
                 <td class="num wide-only">${o.item_count}</td>

@@ -5,7 +5,7 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { BarChart, LineChart } from '../chart.js';
-import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
+import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, ShopText, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
 import { OverrideLine, useRevert } from '../overrides.js';
 
 // One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
@@ -205,15 +205,15 @@ export function ProductPage({ id }) {
     <${Loading} when=${loaded.loading && !p} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('product.doing')} />
     ${p
-      ? html`<h1>${p.name} <${StockBadge} status=${p.analytics.stock_status} />${p.is_hidden ? html` <${Badge} kind="hidden">${t('products.hiddenBadge')}<//>` : null}</h1>
+      ? html`<h1><${ShopText} text=${p.name} /> <${StockBadge} status=${p.analytics.stock_status} />${p.is_hidden ? html` <${Badge} kind="hidden">${t('products.hiddenBadge')}<//>` : null}</h1>
           ${p.deleted_upstream_at ? html`<p class="notice warn">${t('product.gone', { when: dateTime(p.deleted_upstream_at) })}</p>` : null}
           <${ReadOnlyLine} />
           <div class="columns">
             <section class="card" aria-labelledby="product-facts">
               <h2 id="product-facts">${t('product.facts')}</h2>
               <dl class="facts">
-                <dt>${t('products.category')}</dt><dd>${p.category || '—'}</dd>
-                <dt>${t('product.brand')}</dt><dd>${p.brand || '—'}</dd>
+                <dt>${t('products.category')}</dt><dd><${ShopText} text=${p.category} /></dd>
+                <dt>${t('product.brand')}</dt><dd><${ShopText} text=${p.brand} /></dd>
                 <dt>${t('products.price')}</dt><dd data-fact="price">${money(p.price)}</dd>
                 <dt>${t('product.oldPrice')}</dt><dd>${money(p.old_price)}</dd>
                 <dt>${t('products.cost')}</dt><dd data-fact="cost">${money(p.cost)}</dd>

@@ -5,7 +5,7 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { money, number } from '../format.js';
 import { go } from '../router.js';
-import { ApiErrorBox, Badge, EditedMark, Loading, Pager, StockBadge, useFilterForm, useLoad } from '../ui.js';
+import { ApiErrorBox, Badge, EditedMark, Loading, Pager, ShopText, StockBadge, useFilterForm, useLoad } from '../ui.js';
 
 const SORTS = ['name', '-name', 'price', '-price', 'stock_quantity', '-stock_quantity', 'days_to_zero', '-avg_daily_sales_30d', '-updated_at'];
 const STOCK = ['critical', 'warning', 'normal'];
@@ -85,8 +85,8 @@ export function ProductsPage({ params }) {
             </tr></thead>
             <tbody>${page.items.map(
               (p) => html`<tr class=${p.deleted_upstream_at ? 'gone' : ''}>
-                <td><a href=${`#/products/${p.id}`}>${p.name}</a>${p.is_hidden ? html` <${Badge} kind="hidden">${t('products.hiddenBadge')}<//>` : null}</td>
-                <td class="wide-only">${p.category || '—'}</td>
+                <td><a href=${`#/products/${p.id}`}><${ShopText} text=${p.name} /></a>${p.is_hidden ? html` <${Badge} kind="hidden">${t('products.hiddenBadge')}<//>` : null}</td>
+                <td class="wide-only"><${ShopText} text=${p.category} /></td>
                 <td class="num">${money(p.price)}${edited(p, 'price')}</td>
                 <td class="num">${number(p.stock_quantity)}${edited(p, 'stock_quantity')}</td>
                 <td class="num wide-only">${money(p.cost)}</td>

@@ -3,8 +3,19 @@ import { html } from '../lib.js';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { dateTimeLong, seconds } from '../format.js';
-import { ApiErrorBox, Badge, Loading, useLoad } from '../ui.js';
+import { ApiErrorBox, Badge, Loading, ShopText, useLoad } from '../ui.js';
 import { runLine } from './overview.js';
+
+// The record as the shop sent it, with its invisible direction marks written out (\u202e): they
+// would reorder the text shown, and they are what the staff need to see.
+const DIRECTION_MARKS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function payloadText(payload) {
+  return JSON.stringify(payload, null, 2).replace(
+    DIRECTION_MARKS,
+    (mark) => `\\u${mark.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 export function RunPage({ id }) {
   const run = useLoad(() => api(`sync/runs/${encodeURIComponent(id)}`), [id]);
@@ -27,9 +38,9 @@ export function RunPage({ id }) {
           ${r.quarantined.length === 0 ? html`<p>${t('run.noQuarantine')}</p>` : null}
           ${r.quarantined.map(
             (q) => html`<article class="card quarantined">
-              <h3>${t('run.externalId')}: ${q.external_id ?? '—'}</h3>
+              <h3>${t('run.externalId')}: <${ShopText} text=${q.external_id} /></h3>
               <p><strong>${t('run.reason')}:</strong> ${q.reason}</p>
-              <pre tabindex="0" aria-label=${t('run.payload')}>${JSON.stringify(q.payload, null, 2)}</pre>
+              <pre tabindex="0" aria-label=${t('run.payload')}>${payloadText(q.payload)}</pre>
             </article>`,
           )}`
       : null}
