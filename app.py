@@ -18,7 +18,7 @@ from chalicelib.routes.auth import auth_routes
 from chalicelib.routes.console import console_routes
 from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
-from chalicelib.routes.http import method_fallbacks
+from chalicelib.routes.http import contract_errors, method_fallbacks
 from chalicelib.routes.me import me_routes
 from chalicelib.routes.openapi import openapi_routes
 from chalicelib.routes.orders import order_routes
@@ -43,6 +43,7 @@ if _serving():
 wiring.setup_logging()
 app = Chalice(app_name="strattera-sync")
 app.register_middleware(add_response_headers, "http")
+app.register_middleware(contract_errors, "http")  # inside: its answers get the headers too
 for blueprint in (
     auth_routes,
     health_routes,

@@ -203,7 +203,28 @@ def app_env(
     wiring.reset()
 
 
-# -- the app served over HTTP, as people run it ------------------------------------------------------
+@pytest.fixture(scope="module")
+def aws_url() -> Iterator[str]:
+    """moto's server on 127.0.0.1 playing AWS (Secrets Manager, SSM) over real HTTP."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+# -- the app served over HTTP, as people run it, and a browser for its console -------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's), one for the session: tests/browser.py."""
+    from tests.browser import launched
+
+    yield from launched()
+
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"
 

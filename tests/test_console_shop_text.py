@@ -14,8 +14,8 @@ from devtools.fake_shop import FakeShop
 from devtools.postgres import PostgresServer
 from devtools.served_app import ServedApp, serve_app
 from devtools.shop_data import ShopData
+from tests.browser import Console
 from tests.conftest import ARTIFACTS, SHOP_TOKEN, _create_migrated_database, _drop_database
-from tests.test_console import Console, browser  # noqa: F401 (the fixture)
 
 LONG_CITY = "ПетропавловскКамчатский" * 21  # 483 characters (the shop may send 500), no break
 LONG_BRAND = "ФармСтандартЛексредстваТомскхимфарм" * 15
@@ -68,7 +68,7 @@ def odd(postgres: PostgresServer) -> Iterator[tuple[ServedApp, dict[str, Any]]]:
 
 @pytest.fixture(params=[375, 1280])
 def tab(
-    browser: Browser,  # noqa: F811 (the fixture)
+    browser: Browser,
     odd: tuple[ServedApp, dict[str, Any]],
     request: pytest.FixtureRequest,
 ) -> Iterator[Console]:

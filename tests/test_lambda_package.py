@@ -74,17 +74,6 @@ def function(stack: dict[str, Any], handler: str) -> tuple[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def aws_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def world(stack: dict[str, Any], aws_url: str, postgres: PostgresServer) -> Iterator[dict[str, Any]]:
     """An empty database, the fake shop, and the stack's secrets in Secrets Manager."""
     import boto3

@@ -19,17 +19,6 @@ from chalicelib.secrets import SecretStore
 from chalicelib.wiring import database_params, shop_token
 
 
-@pytest.fixture(scope="module")
-def aws_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def aws(aws_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     import boto3

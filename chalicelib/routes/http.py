@@ -114,7 +114,7 @@ def response_for(exc: StratteraError) -> Response:
 # Chalice answers some requests itself, before any route runs, with a body of its own
 # (`{"Code": ..., "Message": ...}`): a content type a route does not list (415), a method a path
 # lacks (405), a binary answer to a client that did not accept one (400), an unhandled error (500).
-# Each is rewritten into the contract's error body by `in_contract_body` (the HTTP middleware).
+# Each is rewritten into the contract's error body by `in_contract_body` (middleware `contract_errors`).
 CHALICE_ERRORS = {
     400: ("bad_request", "the request cannot be answered as sent"),
     401: ("unauthorized", "no or an unknown token: send Authorization: Bearer <token>"),
@@ -127,6 +127,19 @@ CHALICE_ERRORS = {
     422: ("validation_error", "the request is not valid"),
     429: ("throttled", "too many requests: try again in a second"),
 }
+
+
+def contract_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice HTTP middleware (inside `add_response_headers`): what Chalice answered by itself, and
+    anything a handler let escape, in the contract's error body."""
+    try:
+        response = get_response(event)
+    except Exception:  # Chalice would answer its own 500 body
+        log.exception("unhandled error", extra={"path": getattr(event, "path", None)})
+        return error_response(500, "internal_error", "an internal error occurred")
+    return in_contract_body(
+        response, method=event.method, resource_path=(event.context or {}).get("resourcePath")
+    )
 
 
 def in_contract_body(response: Response, *, method: str, resource_path: str | None) -> Response:

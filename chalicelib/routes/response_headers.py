@@ -8,16 +8,12 @@ the request's `Origin` only when it is in `CORS_ALLOWED_ORIGINS`; a foreign orig
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Response
 
 from chalicelib import wiring
-from chalicelib.routes import http
-
-log = logging.getLogger(__name__)
 
 # What Helmet gives an Express app, for a JSON API that no browser should render or frame.
 SECURITY_HEADERS = {
@@ -48,15 +44,8 @@ def preflight(origin: str | None) -> Response:
 
 
 def add_response_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
-    """Chalice HTTP middleware: whatever the route (or Chalice itself) answered, in the contract's
-    error body when it is an error, with the security and CORS headers."""
-    try:
-        response = http.in_contract_body(
-            get_response(event), method=event.method, resource_path=(event.context or {}).get("resourcePath")
-        )
-    except Exception:  # Chalice would answer its own 500 body
-        log.exception("unhandled error", extra={"path": getattr(event, "path", None)})
-        response = http.error_response(500, "internal_error", "an internal error occurred")
+    """Chalice HTTP middleware: security and CORS headers on whatever the route answered."""
+    response = get_response(event)
     origin = (event.headers or {}).get("origin")
     for name, value in {**SECURITY_HEADERS, **cors_headers(origin)}.items():
         response.headers.setdefault(name, value)
