@@ -25,7 +25,7 @@ from chalicelib.routes.orders import order_routes
 from chalicelib.routes.products import product_routes
 from chalicelib.routes.response_headers import add_response_headers
 from chalicelib.routes.sync import sync_routes
-from chalicelib.sync.console import SyncRequest
+from chalicelib.sync.lambda_payload import SyncRequest
 
 
 def _serving() -> bool:
@@ -70,7 +70,7 @@ def sync_function(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     """Console: `{"resources": ["orders", "products"]}` (both when omitted); returns the run summaries."""
     request = SyncRequest.parse(event)
     service = wiring.sync_service()
-    return {"runs": [service.run(r, trigger="console").model_dump(mode="json") for r in request.ordered()]}
+    return {"runs": [service.run(r, trigger="lambda").model_dump(mode="json") for r in request.ordered()]}
 
 
 @app.lambda_function(name="migrate")

@@ -79,9 +79,9 @@ def _validated_orders(shop_url: str) -> list[Any]:
 
 def child_first(url: str, shop_url: str) -> dict[str, Any]:
     service = _service(url, shop_url)
-    service.run("products", trigger="console")
+    service.run("products", trigger="cli")
     started = time.perf_counter()
-    run = service.run("orders", trigger="console")
+    run = service.run("orders", trigger="cli")
     elapsed = time.perf_counter() - started
     assert run.status == "succeeded", run.error
     return {"seconds": elapsed, "counts": run.counts.model_dump()}
@@ -92,7 +92,7 @@ def child_resync(url: str, shop_url: str) -> dict[str, Any]:
     `run_seconds`: the run's own time as `sync_runs` records it (from its row to its end)."""
     service = _service(url, shop_url)
     started = time.perf_counter()
-    run = service.run("orders", trigger="console")
+    run = service.run("orders", trigger="cli")
     elapsed = time.perf_counter() - started
     assert run.status == "succeeded", run.error
     return {"seconds": elapsed, "run_seconds": run.duration_s, "counts": run.counts.model_dump()}
@@ -161,7 +161,7 @@ def child_naive(url: str, shop_url: str) -> dict[str, Any]:
     from chalicelib.names import normalize_name
     from chalicelib.stores import analytics
 
-    _service(url, shop_url).run("products", trigger="console")
+    _service(url, shop_url).run("products", trigger="cli")
     db = _database(url)
     tz = str(ZONE.key)
     started = time.perf_counter()
@@ -210,7 +210,7 @@ def child_copy(url: str, shop_url: str) -> dict[str, Any]:
     from chalicelib.stores.copy import copy_rows
     from chalicelib.stores.sync_writes import ORDER_COLUMNS
 
-    _service(url, shop_url).run("products", trigger="console")
+    _service(url, shop_url).run("products", trigger="cli")
     orders = _validated_orders(shop_url)
     db = _database(url)
     assert db.run("SELECT count(*) FROM orders") == [[0]]

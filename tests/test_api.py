@@ -445,7 +445,7 @@ def test_sync_routes_answer_with_their_run_summaries(api: Api):
     status, body = api.send("POST", "/api/sync-orders")
     assert status == 200
     assert [(r["resource"], r["trigger"], r["status"]) for r in body["runs"]] == [
-        ("orders", "manual", "succeeded")
+        ("orders", "http", "succeeded")
     ]
     assert body["runs"][0]["counts"]["unchanged"] == body["runs"][0]["counts"]["fetched"]
 

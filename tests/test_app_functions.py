@@ -42,7 +42,7 @@ def test_scheduled_sync_runs_products_then_orders(client: Any, db: Database, sho
 def test_console_sync_takes_the_resources_it_is_given(client: Any, db: Database) -> None:
     response = client.lambda_.invoke("sync", {"resources": ["products"]})
     assert [r["resource"] for r in response.payload["runs"]] == ["products"]
-    assert response.payload["runs"][0]["trigger"] == "console"
+    assert response.payload["runs"][0]["trigger"] == "lambda"
     assert db.run("SELECT count(*) FROM orders")[0][0] == 0
 
 

@@ -38,7 +38,7 @@ def saved(db: Database, resource: str) -> list[list[Any]]:
 
 def test_an_unchanged_listing_is_a_304_that_writes_nothing(db: Database, shop: FakeShop, shop_data: ShopData):
     sync = service(db, shop)
-    first = sync.run("orders", trigger="manual")
+    first = sync.run("orders", trigger="cli")
     assert (
         first.status == "succeeded"
         and not first.not_modified
@@ -49,7 +49,7 @@ def test_an_unchanged_listing_is_a_304_that_writes_nothing(db: Database, shop: F
     before = db.run("SELECT max(updated_at), count(*) FROM orders")
     shop_data.delete_orders([shop_data.orders[0]["id"]])  # ... but the shop does not say so: same ETag
     shop_data.version -= 1
-    again = sync.run("orders", trigger="manual")
+    again = sync.run("orders", trigger="cli")
     assert again.status == "succeeded" and again.not_modified
     assert again.counts.model_dump() == dict.fromkeys(again.counts.model_dump(), 0)
     assert db.run("SELECT max(updated_at), count(*) FROM orders") == before  # nothing written
@@ -63,9 +63,9 @@ def test_a_new_etag_with_the_same_content_is_an_ordinary_unchanged_run(
     db: Database, shop: FakeShop, shop_data: ShopData
 ):
     sync = service(db, shop)
-    sync.run("orders", trigger="manual")
+    sync.run("orders", trigger="cli")
     shop_data.version += 1  # a new ETag, the same listing
-    again = sync.run("orders", trigger="manual")
+    again = sync.run("orders", trigger="cli")
     assert (
         not again.not_modified
         and again.counts.unchanged == len(shop_data.orders)
@@ -78,29 +78,29 @@ def test_validators_are_saved_only_by_a_run_that_applied_its_listing(
     db: Database, shop: FakeShop, shop_data: ShopData
 ):
     sync = service(db, shop)
-    sync.run("orders", trigger="manual")
+    sync.run("orders", trigger="cli")
     first = saved(db, "orders")
     shop_data.add_orders(3)
     shop.fail("not_json")  # a 200 whose listing cannot be applied: the run fails
-    failed = sync.run("orders", trigger="manual")
+    failed = sync.run("orders", trigger="cli")
     assert failed.status == "failed"
     assert saved(db, "orders") == first  # the old validators stay
-    assert sync.run("orders", trigger="manual").counts.created == 3  # and the next run fetches in full
+    assert sync.run("orders", trigger="cli").counts.created == 3  # and the next run fetches in full
 
 
 def test_another_zone_or_digest_rules_fetch_in_full(db: Database, shop: FakeShop, shop_data: ShopData):
-    service(db, shop, context="Europe/Moscow/1").run("orders", trigger="manual")
-    other = service(db, shop, context="Asia/Yekaterinburg/1").run("orders", trigger="manual")
+    service(db, shop, context="Europe/Moscow/1").run("orders", trigger="cli")
+    other = service(db, shop, context="Asia/Yekaterinburg/1").run("orders", trigger="cli")
     assert not other.not_modified and other.counts.unchanged == len(shop_data.orders)
     assert saved(db, "orders")[0][1] == "Asia/Yekaterinburg/1"
-    assert service(db, shop, context="Asia/Yekaterinburg/1").run("orders", trigger="manual").not_modified
+    assert service(db, shop, context="Asia/Yekaterinburg/1").run("orders", trigger="cli").not_modified
 
 
 def test_a_shop_without_validators_is_synced_as_before(db: Database, shop_data: ShopData):
     with FakeShop(shop_data, token=SHOP_TOKEN) as plain:
         sync = service(db, plain)
-        sync.run("orders", trigger="manual")
-        again = sync.run("orders", trigger="manual")
+        sync.run("orders", trigger="cli")
+        again = sync.run("orders", trigger="cli")
     assert not again.not_modified and again.counts.unchanged == len(shop_data.orders)
     assert saved(db, "orders") == []
 
@@ -125,16 +125,16 @@ def test_the_client_sends_the_validators_and_reads_a_304(shop: FakeShop):
 
 def test_a_304_still_keeps_what_depends_on_the_clock(db: Database, shop: FakeShop):
     sync = service(db, shop)
-    sync.run("products", trigger="manual")
-    sync.run("orders", trigger="manual")
+    sync.run("products", trigger="cli")
+    sync.run("orders", trigger="cli")
     # As at midnight: today has no stock level yet, and the analytics were computed yesterday.
     db.run(
         "UPDATE product_trends SET stock_level = NULL WHERE day = (now() AT TIME ZONE 'Europe/Moscow')::date"
     )
     right = db.run("SELECT product_id, avg_daily_sales_30d FROM product_analytics ORDER BY 1")
     db.run("UPDATE product_analytics SET avg_daily_sales_30d = 999")  # as if computed over another window
-    assert sync.run("products", trigger="manual").not_modified
-    assert sync.run("orders", trigger="manual").not_modified
+    assert sync.run("products", trigger="cli").not_modified
+    assert sync.run("orders", trigger="cli").not_modified
     today = "(now() AT TIME ZONE 'Europe/Moscow')::date"
     assert db.run(f"SELECT count(*) FROM product_trends WHERE day = {today} AND stock_level IS NULL") == [[0]]
     assert db.run(f"SELECT count(*) FROM product_trends WHERE day = {today}")[0][0] > 0

@@ -21,7 +21,7 @@ def snapshot(db: Database) -> list[list[Any]]:
 
 @pytest.fixture
 def synced(sync: SyncService, db: Database) -> list[list[Any]]:
-    assert [r.status for r in sync.run_all(trigger="manual")] == ["succeeded", "succeeded"]
+    assert [r.status for r in sync.run_all(trigger="cli")] == ["succeeded", "succeeded"]
     return snapshot(db)
 
 
@@ -43,7 +43,7 @@ def test_a_broken_answer_fails_the_run_and_loses_nothing(
     says: str,
 ):
     shop.fail(fault, times=10, path="orders", **options)
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.status == "failed"
     assert says in (run.error or "")
     assert snapshot(db) == synced
@@ -62,7 +62,7 @@ def test_an_answer_that_never_ends_fails_the_run_in_time(
     )
     shop.fail("hang", times=2, seconds=5, path="orders")
     started = time.monotonic()
-    run = impatient.run("orders", trigger="manual")
+    run = impatient.run("orders", trigger="cli")
     assert run.status == "failed" and "timed out" in (run.error or "")
     assert time.monotonic() - started < 4
     assert snapshot(db) == synced
@@ -81,7 +81,7 @@ def test_absurd_numbers_are_quarantined_with_the_reason(
     shop_data.set_product(products[0]["id"], stock_quantity=-5)
     shop_data.set_product(products[1]["id"], price="1e308")
     before = {row[0]: row[2] for row in synced}
-    product_run, order_run = sync.run_all(trigger="manual")
+    product_run, order_run = sync.run_all(trigger="cli")
     assert (product_run.status, product_run.counts.invalid) == ("partial", 2)
     assert (order_run.status, order_run.counts.invalid) == ("partial", 5)
     reasons = [r[0] for r in db.run("SELECT reason FROM sync_quarantine WHERE run_id = :r", r=order_run.id)]
@@ -103,7 +103,7 @@ def test_strings_with_sql_and_control_characters_are_stored_as_data(
     nasty = "Robert'); DROP TABLE orders;-- \t\\ \u202e тест 😀"
     shop_data.set_order(order["id"], user={**order["user"], "full_name": nasty, "city": "Москва\nКазань"})
     shop_data.set_order(shop_data.orders[1]["id"], bank_card="card\u0000nul")
-    _, run = sync.run_all(trigger="manual")
+    _, run = sync.run_all(trigger="cli")
     assert run.counts.invalid == 1  # NUL cannot be stored: quarantined, not corrupted
     name, city = db.run(
         "SELECT customer_name, customer_city FROM orders WHERE external_id = :e", e=order["id"]

@@ -70,7 +70,7 @@ def test_a_gzipped_listing_gives_the_same_rows_as_a_plain_one(
     db: Database, shop: FakeShop, sync: SyncService, caplog: pytest.LogCaptureFixture
 ):
     caplog.set_level(logging.INFO, logger="chalicelib.sync.service")
-    assert [run.status for run in sync.run_all(trigger="manual")] == ["succeeded", "succeeded"]
+    assert [run.status for run in sync.run_all(trigger="cli")] == ["succeeded", "succeeded"]
     gzipped = [(event.encoding, event.bytes, event.wire_bytes) for event in listing_events(caplog)]
     assert [encoding for encoding, _, _ in gzipped] == ["gzip", "gzip"]
     assert all(wire < size / 3 for _, size, wire in gzipped)  # JSON compresses well
@@ -79,7 +79,7 @@ def test_a_gzipped_listing_gives_the_same_rows_as_a_plain_one(
     db.run(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
     caplog.clear()
     shop.gzip = False  # a shop that never compresses
-    assert [run.status for run in sync.run_all(trigger="manual")] == ["succeeded", "succeeded"]
+    assert [run.status for run in sync.run_all(trigger="cli")] == ["succeeded", "succeeded"]
     plain = [(event.encoding, event.bytes, event.wire_bytes) for event in listing_events(caplog)]
     assert [encoding for encoding, _, _ in plain] == ["identity", "identity"]
     assert [size for _, size, _ in plain] == [size for _, size, _ in gzipped]
@@ -88,10 +88,10 @@ def test_a_gzipped_listing_gives_the_same_rows_as_a_plain_one(
 
 def test_a_gzip_bomb_is_refused_and_writes_nothing(db: Database, shop: FakeShop, listing_dir: Path):
     sync = service(db, shop, listing_dir, max_bytes=8 * 1024 * 1024)
-    assert sync.run("products", trigger="manual").status == "succeeded"
+    assert sync.run("products", trigger="cli").status == "succeeded"
     before = rows(db)
     shop.fail("gzip_bomb", size=1024**3, path="products")  # 1 GiB of JSON whitespace in ~1 MB
-    run = sync.run("products", trigger="manual")
+    run = sync.run("products", trigger="cli")
     assert run.status == "failed"
     assert run.error and "larger than 8388608 bytes once decompressed (SYNC_LISTING_MAX_BYTES)" in run.error
     assert rows(db) == before
@@ -101,14 +101,14 @@ def test_a_gzip_bomb_is_refused_and_writes_nothing(db: Database, shop: FakeShop,
 def test_a_gzip_stream_that_breaks_off_fails_the_run_and_writes_nothing(
     db: Database, shop: FakeShop, sync: SyncService
 ):
-    sync.run_all(trigger="manual")
+    sync.run_all(trigger="cli")
     before = rows(db)
     shop.data.change_orders(20)
     shop.fail("cut_gzip", path="orders")
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.status == "failed" and "gzip stream broke off" in (run.error or "")
     assert rows(db) == before
-    assert sync.run("orders", trigger="manual").counts.updated == 20  # the next run takes it whole
+    assert sync.run("orders", trigger="cli").counts.updated == 20  # the next run takes it whole
 
 
 def test_gunzip_inflates_in_bounded_pieces_across_members_and_chunk_edges():
@@ -193,10 +193,10 @@ def test_a_listing_far_larger_than_the_memory_the_run_takes_syncs_whole(db: Data
         size = len(shop.body("orders"))
         shop.body("orders", compressed=True)  # made now: the shop shares this process's memory
         sync = service(db, shop, listing_dir, OrdersSync(ZONE, batch=500), read_timeout_s=60)
-        assert sync.run("products", trigger="manual").status == "succeeded"
+        assert sync.run("products", trigger="cli").status == "succeeded"
         tracemalloc.start()
         try:
-            run = sync.run("orders", trigger="manual")
+            run = sync.run("orders", trigger="cli")
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
@@ -235,18 +235,18 @@ def test_the_listing_lives_in_a_file_of_its_own_that_the_run_removes(
     db: Database, shop: FakeShop, listing_dir: Path
 ):
     applier = Watching(listing_dir)
-    assert service(db, shop, listing_dir, applier).run("orders", trigger="manual").status == "succeeded"
+    assert service(db, shop, listing_dir, applier).run("orders", trigger="cli").status == "succeeded"
     assert len(applier.seen) == 1 and applier.seen[0].startswith("strattera-listing-orders-")
     assert os.listdir(listing_dir) == []
 
 
 def test_a_failed_run_removes_its_file(db: Database, shop: FakeShop, listing_dir: Path):
     shop.fail("status", status=500, times=10)
-    run = service(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="manual")
+    run = service(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="cli")
     assert run.status == "failed" and os.listdir(listing_dir) == []
     shop.faults.clear()
     shop.fail("cut_json", path="orders")  # fails while it parses
-    run = service(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="manual")
+    run = service(db, shop, listing_dir, Watching(listing_dir)).run("orders", trigger="cli")
     assert run.status == "failed" and "broken" in (run.error or "") and os.listdir(listing_dir) == []
 
 
@@ -254,7 +254,7 @@ def test_an_exception_half_way_through_the_parse_removes_the_file(
     db: Database, shop: FakeShop, listing_dir: Path
 ):
     applier = Watching(listing_dir, fail_after=10)
-    run = service(db, shop, listing_dir, applier).run("orders", trigger="manual")
+    run = service(db, shop, listing_dir, applier).run("orders", trigger="cli")
     assert run.status == "failed" and run.error == "internal error: RuntimeError"
     assert len(applier.seen) == 1 and os.listdir(listing_dir) == []
     assert db.run("SELECT count(*) FROM orders") == [[0]]
@@ -269,7 +269,7 @@ from tests.conftest import ZONE, database_for, make_client
 database_url, shop_url, folder = sys.argv[1:]
 client = make_client(shop_url, read_timeout_s=120)
 SyncService(database_for(database_url), client, {"orders": OrdersSync(ZONE)}, listing_dir=folder).run(
-    "orders", trigger="manual"
+    "orders", trigger="cli"
 )
 """
 
@@ -303,7 +303,7 @@ def test_a_file_left_by_a_killed_run_is_removed_by_the_next_run(
         time.sleep(0.05)
 
     caplog.set_level(logging.WARNING, logger="chalicelib.sync.spool")
-    assert sync.run("orders", trigger="manual").status == "succeeded"
+    assert sync.run("orders", trigger="cli").status == "succeeded"
     assert os.listdir(listing_dir) == []
     removed = [r for r in caplog.records if getattr(r, "event", None) == "listing_leftover"]
     assert [Path(r.__dict__["path"]).name for r in removed] == left
@@ -312,7 +312,7 @@ def test_a_file_left_by_a_killed_run_is_removed_by_the_next_run(
 def test_a_file_that_a_live_run_holds_is_left_alone(db: Database, sync: SyncService, listing_dir: Path):
     with spool.listing_file(str(listing_dir), "products") as held:  # another run, still going
         held.write(b"[")
-        assert sync.run("orders", trigger="manual").status == "succeeded"
+        assert sync.run("orders", trigger="cli").status == "succeeded"
         assert os.path.exists(held.name) and os.listdir(listing_dir) == [os.path.basename(held.name)]
     assert os.listdir(listing_dir) == []
 
@@ -326,7 +326,7 @@ def test_a_full_disk_fails_the_run_with_the_reason_and_writes_nothing(
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
     try:
-        run = sync.run("orders", trigger="manual")
+        run = sync.run("orders", trigger="cli")
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
         signal.signal(signal.SIGXFSZ, previous_handler)

@@ -92,3 +92,27 @@ def test_a_migration_edited_after_it_was_applied_is_refused(empty_database_url: 
 def test_migration_files_are_named_in_order() -> None:
     names = [path.name for path in sorted(Path("chalicelib/migrations").glob("*.sql"))]
     assert names and all(name[:4].isdigit() and name[4] == "_" for name in names)
+
+
+def test_runs_stored_before_the_trigger_names_read_right_after_them(empty_database_url: str) -> None:
+    from chalicelib.stores import runs
+    from chalicelib.sync.service import RunSummary
+
+    db = database_for(empty_database_url)
+    try:
+        before = [m for m in load_migrations() if m.version < "0006"]
+        migrate(db, before)
+        for trigger in ("schedule", "manual", "console"):
+            db.run(
+                "INSERT INTO sync_runs (resource, trigger, status) VALUES ('orders', :t, 'succeeded')",
+                t=trigger,
+            )
+        assert migrate(db) == ["0006_trigger_names"]
+        with db.connection() as conn:
+            _, stored = runs.list_runs(conn, resource=None, status=None, limit=10, offset=0)
+        triggers = sorted(RunSummary.from_row(row).trigger for row in stored)
+        assert triggers == ["console", "http", "schedule"]  # 'manual' was always HTTP
+        with pytest.raises(Exception, match="sync_runs_trigger_check"):
+            db.run("INSERT INTO sync_runs (resource, trigger, status) VALUES ('orders', 'manual', 'running')")
+    finally:
+        db.close()

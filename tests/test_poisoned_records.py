@@ -67,7 +67,7 @@ def test_one_poisoned_record_among_thousands_costs_that_record_alone(
     products = len(shop_data.real_products())
 
     for attempt in range(2):  # the shop keeps sending it: the next run too
-        product_run, order_run = sync.run_all(trigger="manual")
+        product_run, order_run = sync.run_all(trigger="cli")
         assert (product_run.status, product_run.counts.invalid) == ("partial", 1), product_run
         assert (order_run.status, order_run.counts.invalid) == ("partial", 1), order_run
         assert counts(db) == (len(shop_data.orders) - 1, products - 1)
@@ -87,13 +87,13 @@ def test_one_poisoned_record_among_thousands_costs_that_record_alone(
 def test_a_stored_record_that_turns_poisonous_keeps_its_last_good_values(
     sync: SyncService, db: Database, shop_data: ShopData
 ):
-    assert [r.status for r in sync.run_all(trigger="manual")] == ["succeeded", "succeeded"]
+    assert [r.status for r in sync.run_all(trigger="cli")] == ["succeeded", "succeeded"]
     order = shop_data.orders[5]
     before = db.run(
         "SELECT customer_name, deleted_upstream_at FROM orders WHERE external_id = :e", e=order["id"]
     )
     shop_data.break_record("orders", order["id"], "lone_surrogate")
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert (run.status, run.counts.invalid, run.counts.deleted) == ("partial", 1, 0)
     assert (
         db.run("SELECT customer_name, deleted_upstream_at FROM orders WHERE external_id = :e", e=order["id"])
@@ -123,7 +123,7 @@ def test_every_string_and_number_of_a_record_is_checked_keys_and_ignored_fields_
 ):
     order = shop_data.orders[0]
     shop_data.set_order(order["id"], **change)
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     rows = quarantined(db, run.id)
     assert run.status == "partial" and [r[0] for r in rows] == [str(order["id"])]
     assert rows[0][1].startswith(reason), rows[0][1]
@@ -135,7 +135,7 @@ def test_a_category_with_a_poisoned_name_is_quarantined_and_its_products_stay(
 ):
     category = next(p for p in shop_data.products if p not in shop_data.real_products())
     shop_data.set_product(category["id"], name="Витамины \ud800")
-    run = sync.run("products", trigger="manual")
+    run = sync.run("products", trigger="cli")
     assert run.status == "partial"
     [(ident, reason, _)] = quarantined(db, run.id)
     assert ident == str(category["id"]) and reason.startswith("category: name: holds a lone surrogate")
@@ -147,7 +147,7 @@ def test_records_full_of_absurd_numbers_cost_no_time(sync: SyncService, db: Data
     for order in shop_data.orders[:200]:
         shop_data.break_record("orders", order["id"], "huge_number")
     started = time.monotonic()
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.counts.invalid == 200 and run.status == "partial"
     assert time.monotonic() - started < 30  # a generous bound: the point is seconds, not hours
 
@@ -160,6 +160,6 @@ def test_every_corruption_of_the_fake_shop_is_one_quarantined_record(
         if how in ("no_id", "string_id"):
             continue  # no usable id: quarantined too, and no deletions are inferred (tested elsewhere)
         shop_data.break_record("orders", shop_data.orders[offset]["id"], how)
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.status == "partial"
     assert run.counts.created + run.counts.invalid == len(shop_data.orders)

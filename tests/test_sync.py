@@ -29,7 +29,7 @@ def value(db: Database, sql: str, **params: Any) -> Any:
 
 
 def synced(sync: SyncService) -> list[RunSummary]:
-    summaries = sync.run_all(trigger="manual")
+    summaries = sync.run_all(trigger="cli")
     assert [s.status for s in summaries] == ["succeeded", "succeeded"], [s.error for s in summaries]
     return summaries
 
@@ -264,7 +264,7 @@ def test_a_vanished_product_is_flagged_and_restored(sync: SyncService, db: Datab
 def test_an_empty_listing_infers_no_deletions(sync: SyncService, db: Database, shop_data: ShopData):
     synced(sync)
     shop_data.delete_orders([o["id"] for o in shop_data.orders])
-    _, orders = sync.run_all(trigger="manual")
+    _, orders = sync.run_all(trigger="cli")
     assert orders.status == "partial" and "no deletions" in (orders.error or "")
     assert value(db, "SELECT count(*) FROM orders WHERE deleted_upstream_at IS NOT NULL") == 0
 
@@ -275,7 +275,7 @@ def test_a_record_without_a_usable_id_infers_no_deletions(
     synced(sync)
     shop_data.delete_orders([shop_data.orders[0]["id"]])
     shop_data.break_record("orders", shop_data.orders[0]["id"], "no_id")
-    _, orders = sync.run_all(trigger="manual")
+    _, orders = sync.run_all(trigger="cli")
     assert orders.status == "partial"
     assert orders.counts.deleted == 0
     assert value(db, "SELECT count(*) FROM orders WHERE deleted_upstream_at IS NOT NULL") == 0
@@ -296,7 +296,7 @@ def test_invalid_records_are_quarantined_and_the_rest_goes_on(
         shop_data.break_record("orders", order["id"], how)
         broken.append(order["id"])
     new = shop_data.add_orders(5)
-    _, orders = sync.run_all(trigger="manual")
+    _, orders = sync.run_all(trigger="cli")
     assert orders.status == "partial"
     assert orders.counts.invalid == len(set(broken))
     assert orders.counts.created == 5
@@ -320,7 +320,7 @@ def test_invalid_products_are_quarantined(sync: SyncService, db: Database, shop_
     products = shop_products(shop_data)
     shop_data.break_record("products", products[0]["id"], "bad_price")
     shop_data.break_record("products", products[1]["id"], "negative_stock")
-    run, _ = sync.run_all(trigger="manual")
+    run, _ = sync.run_all(trigger="cli")
     assert run.status == "partial" and run.counts.invalid == 2
     reasons = {r[0] for r in rows(db, "SELECT reason FROM sync_quarantine WHERE run_id = :r", r=run.id)}
     assert any("price" in r for r in reasons) and any("stock_quantity" in r for r in reasons)
@@ -332,7 +332,7 @@ def test_duplicate_ids_in_one_listing_keep_the_first_and_quarantine_the_rest(
     copy = dict(shop_data.orders[0], status="cancelled")
     shop_data.extra["orders"].append(copy)
     shop_data.set_order(shop_data.orders[0]["id"])
-    _, orders = sync.run_all(trigger="manual")
+    _, orders = sync.run_all(trigger="cli")
     assert orders.counts.invalid == 1
     assert (
         value(db, "SELECT status FROM orders WHERE external_id = :e", e=copy["id"])
@@ -401,7 +401,7 @@ def test_a_failed_fetch_fails_the_run_writes_nothing_and_infers_nothing(
     shop.data.add_orders(3)
     shop.data.delete_orders([shop.data.orders[0]["id"]])
     shop.fail(fault, times=10, path="orders", **options)
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.status == "failed"
     assert message in (run.error or "")
     assert_nothing_written(db, before)
@@ -413,7 +413,7 @@ def test_500_then_429_then_200_succeeds_honouring_retry_after(
 ):
     shop.fail("status", status=500, path="orders")
     shop.fail("retry_after", seconds=3, path="orders")
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.status == "succeeded"
     assert len(shop.requests_for("orders")) == 3
     assert sleeps.calls[1] == 3  # Retry-After honoured
@@ -428,7 +428,7 @@ def test_a_shop_that_does_not_answer_in_time_fails_the_run(db: Database, shop: F
         db, make_client(shop.url, read_timeout_s=0.3, attempts=2), {"orders": OrdersSync(ZONE)}
     )
     shop.fail("slow", times=2, seconds=1.5, path="orders")
-    run = impatient.run("orders", trigger="manual")
+    run = impatient.run("orders", trigger="cli")
     assert run.status == "failed" and "timed out" in (run.error or "")
     assert value(db, "SELECT count(*) FROM orders") == 0
 
@@ -440,7 +440,7 @@ def test_retries_never_wait_past_the_run_deadline(db: Database, shop: FakeShop):
     sleeps = Sleeps()
     short = SyncService(db, make_client(shop.url, sleeps), {"orders": OrdersSync(ZONE)}, deadline_s=5)
     shop.fail("retry_after", seconds=60, path="orders")
-    run = short.run("orders", trigger="manual")
+    run = short.run("orders", trigger="cli")
     assert run.status == "failed" and "no time left" in (run.error or "")
     assert sleeps.calls == []
 
@@ -481,12 +481,12 @@ def test_a_listing_that_breaks_off_after_batches_were_merged_writes_nothing(
     sync: SyncService, db: Database, shop: FakeShop
 ):
     shop.fail("cut_json", path="orders")
-    run = sync.run("orders", trigger="manual")
+    run = sync.run("orders", trigger="cli")
     assert run.status == "failed" and "JSON is broken" in (run.error or "")
     assert value(db, "SELECT count(*) FROM orders") == 0
     assert value(db, "SELECT count(*) FROM order_items") == 0
     assert value(db, "SELECT count(*) FROM order_daily_stats") == 0
-    assert sync.run("orders", trigger="manual").status == "succeeded"
+    assert sync.run("orders", trigger="cli").status == "succeeded"
     assert value(db, "SELECT count(*) FROM orders") == len(shop.data.orders)
 
 
@@ -506,10 +506,10 @@ def test_a_batch_the_database_rejects_fails_the_run_and_writes_nothing(
     ]
     refused = changed[0] if which == "first" else changed[-1]
     with trigger_on_order(db, refused, "RAISE EXCEPTION 'refused by the test';"):
-        run = sync.run("orders", trigger="manual")
+        run = sync.run("orders", trigger="cli")
     assert run.status == "failed"
     assert_nothing_written(db, before)
-    after = sync.run("orders", trigger="manual")
+    after = sync.run("orders", trigger="cli")
     assert after.status == "succeeded" and (after.counts.created, after.counts.updated) == (20, len(moved))
     assert stored_sales(db) == expected_sales(shop_data)
 
@@ -523,11 +523,11 @@ def test_two_syncs_at_once_one_runs_and_the_other_is_skipped(sync: SyncService, 
     first = threading.Thread(target=lambda: results.append(sync.run("orders", trigger="schedule")))
     first.start()
     time.sleep(0.3)
-    results.append(sync.run("orders", trigger="console"))
+    results.append(sync.run("orders", trigger="cli"))
     first.join()
     assert sorted(r.status for r in results) == ["skipped", "succeeded"]
     assert sorted(map(tuple, rows(db, "SELECT trigger, status FROM sync_runs"))) == [
-        ("console", "skipped"),
+        ("cli", "skipped"),
         ("schedule", "succeeded"),
     ]
     assert value(db, "SELECT count(*) FROM orders") == len(shop.data.orders)

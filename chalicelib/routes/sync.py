@@ -57,7 +57,7 @@ def _run_now(resources: tuple[Resource, ...]) -> Response:
     service = wiring.sync_service()
     summaries = []
     for resource in resources:
-        summary = service.run(resource, trigger="manual", record_skipped=False, deadline_s=HTTP_DEADLINE_S)
+        summary = service.run(resource, trigger="http", record_skipped=False, deadline_s=HTTP_DEADLINE_S)
         if summary.status == "skipped":
             raise ConflictError(f"a {resource} sync is already running; try again when it has finished")
         summaries.append(summary)

@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     try:
         service = wiring.sync_service()
         summaries = (
-            service.run_all(trigger="console") if what == "all" else [service.run(what, trigger="console")]  # type: ignore[arg-type]
+            service.run_all(trigger="cli") if what == "all" else [service.run(what, trigger="cli")]  # type: ignore[arg-type]
         )
     except StratteraError as exc:
         print(f"sync: {exc.message}", file=sys.stderr)

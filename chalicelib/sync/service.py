@@ -30,7 +30,11 @@ from chalicelib.sync.listing import Outcome
 log = logging.getLogger(__name__)
 
 Resource = Literal["orders", "products"]
-Trigger = Literal["schedule", "manual", "console"]
+# What started a run: the 5-minute schedule, the Lambda function `sync` (from the AWS console), the
+# shell (`python -m chalicelib.sync`), or HTTP (`POST /api/sync-*`, the staff console's buttons).
+Trigger = Literal["schedule", "lambda", "cli", "http"]
+# Read from runs stored before 0.5.1, when the Lambda function and the shell both wrote "console".
+StoredTrigger = Literal[Trigger, "console"]
 RESOURCES: tuple[Resource, ...] = ("products", "orders")  # products first: items match products
 
 
@@ -63,7 +67,7 @@ class RunSummary(BaseModel):
 
     id: int | None
     resource: Resource
-    trigger: Trigger
+    trigger: StoredTrigger
     status: Literal["running", "succeeded", "partial", "failed", "skipped"]
     started_at: datetime
     finished_at: datetime | None

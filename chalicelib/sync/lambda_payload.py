@@ -1,4 +1,5 @@
-"""The payload of the console function `sync`: `{"resources": ["orders", "products"]}`."""
+"""The payload of the Lambda function `sync` (invoked from the AWS console): `{"resources": ["orders",
+"products"]}`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ class SyncRequest(BaseModel):
 
     @classmethod
     def parse(cls, event: Any) -> SyncRequest:
-        """The console's payload, or `InvalidInputError` saying in one line what is wrong with it."""
+        """The function's payload, or `InvalidInputError` saying in one line what is wrong with it."""
         try:
             return cls.model_validate(event or {})
         except ValidationError as exc:
