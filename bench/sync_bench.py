@@ -208,7 +208,7 @@ def child_copy(url: str, shop_url: str) -> dict[str, Any]:
     items can name their order's id without asking."""
     from chalicelib.names import normalize_name
     from chalicelib.stores.copy import copy_rows
-    from chalicelib.stores.sync_writes import ORDER_COLUMNS
+    from chalicelib.sync.orders import OrderRow, order_row
 
     _service(url, shop_url).run("products", trigger="cli")
     orders = _validated_orders(shop_url)
@@ -218,24 +218,7 @@ def child_copy(url: str, shop_url: str) -> dict[str, Any]:
     order_rows = []
     item_rows: list[tuple[Any, ...]] = []
     for number, order in enumerate(orders, start=1):
-        user = order.user
-        order_rows.append(
-            (
-                order.id,
-                order.status,
-                order.total_amount,
-                order.delivery_cost,
-                order.bonus,
-                order.bank_card,
-                user.full_name if user else None,
-                user.city if user else None,
-                user.id if user else None,
-                order.created_at,
-                order.paid_at,
-                order.shipped_at,
-                b"",
-            )
-        )
+        order_rows.append(order_row(order, b""))  # the row the sync writes, as it builds it
         for position, item in enumerate(order.order_items, start=1):
             normalized = normalize_name(item.name)
             item_rows.append(
@@ -243,7 +226,7 @@ def child_copy(url: str, shop_url: str) -> dict[str, Any]:
             )
     started = time.perf_counter()
     with db.transaction() as conn:
-        copy_rows(conn, "orders", ORDER_COLUMNS, order_rows)
+        copy_rows(conn, "orders", OrderRow._fields, order_rows)
         item_columns = ("order_id", "position", "name", "normalized_name", "quantity", "price", "product_id")
         copy_rows(conn, "order_items", item_columns, item_rows)
     elapsed = time.perf_counter() - started

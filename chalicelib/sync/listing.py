@@ -241,8 +241,8 @@ class Changes:
         self.seen = IdSet()
         self.complete = True
 
-    def admit(self, listed: Listed, *digest_extra: object) -> tuple[int, bytes] | None:
-        """(id, digest) of a record that needs validating and writing; None when it does not.
+    def admit(self, listed: Listed, *digest_extra: object) -> bytes | None:
+        """The digest to store with a record that needs validating and writing; None when it does not.
         `digest_extra`: what else its row depends on. A record breaking the text rule is rejected
         here, after its id is seen (so it is not taken for deleted)."""
         raw = listed.value
@@ -265,7 +265,7 @@ class Changes:
         if listed.problem:
             self.outcome.reject(raw, listed.problem)
             return None
-        return ident, record_digest
+        return record_digest
 
     def accept(self, ident: int) -> str:
         """Count a valid record about to be written: `created`, `updated` or `restored`."""

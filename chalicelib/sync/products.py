@@ -1,9 +1,15 @@
-"""Products: the shop's `/products` listing (products mixed with their categories) into `products`."""
+"""Products: the shop's `/products` listing (products mixed with their categories) into `products`.
+
+One place for all of it: the row the sync writes (`ProductRow`: its fields are the columns), the SQL
+that stages and merges it and re-matches order items, and `ProductsSync` (see `staging` for what every
+resource shares).
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, BinaryIO
+from datetime import date, datetime
+from decimal import Decimal
+from typing import BinaryIO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -11,11 +17,65 @@ from pydantic import ValidationError
 from chalicelib.db import Connection
 from chalicelib.names import normalize_name
 from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, record_id, validation_context
-from chalicelib.stores import analytics, sync_writes
+from chalicelib.stores import analytics
+from chalicelib.stores.copy import copy_rows
+from chalicelib.sync import staging
 from chalicelib.sync.listing import Changes, Listed, Outcome, describe, external_id, iter_records
 
 # Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
 PSEUDO_PRODUCTS = frozenset({normalize_name("Доставка"), "delivery"})
+
+
+class ProductRow(NamedTuple):
+    """A product as the sync writes it into `products`."""
+
+    external_id: int
+    name: str
+    normalized_name: str
+    category: str | None
+    brand: str | None
+    description: str | None
+    main_ingredient: str | None
+    dosage_form: str | None
+    weight: str | None
+    package_quantity: int | None
+    upstream_price: Decimal | None
+    upstream_old_price: Decimal | None
+    upstream_stock_quantity: int
+    upstream_created_at: datetime | None
+    upstream_updated_at: datetime | None
+    upstream_deleted_at: datetime | None
+    upstream_hash: bytes
+
+
+class Stored(NamedTuple):
+    """What the database holds of a product, for `Changes.known`."""
+
+    digest: bytes
+    deleted: bool
+    normalized_name: str
+
+
+STORED = "SELECT external_id, upstream_hash, deleted_upstream_at IS NOT NULL, normalized_name FROM products"
+MERGE = staging.upsert("products", ProductRow)
+
+# Re-match the items carrying these names (a product was added, renamed, deleted or restored);
+# returns the local days of the orders whose items changed product.
+REMATCH_ITEMS = """
+WITH names AS (
+    SELECT DISTINCT unnest(CAST(:names AS text[])) AS normalized_name
+),
+changed AS (
+    UPDATE order_items i SET product_id = target.product_id
+    FROM (SELECT n.normalized_name, m.product_id
+          FROM names n LEFT JOIN product_name_match m USING (normalized_name)) AS target
+    WHERE i.normalized_name = target.normalized_name
+      AND i.product_id IS DISTINCT FROM target.product_id
+    RETURNING i.order_id
+)
+SELECT DISTINCT (o.created_at AT TIME ZONE :tz)::date
+FROM orders o WHERE o.id IN (SELECT order_id FROM changed)
+"""
 
 
 class ProductsSync:
@@ -30,9 +90,9 @@ class ProductsSync:
         outcome = Outcome()
         listed = list(iter_records(listing))  # small (hundreds): categories must be known first
         categories = self._categories(listed, outcome)
-        known = sync_writes.product_digests(conn)
+        known = {row[0]: Stored(bytes(row[1]), row[2], row[3]) for row in conn.run(STORED) or []}
         changes = Changes(known, outcome, self.resource)
-        rows: list[tuple[Any, ...]] = []
+        rows: list[ProductRow] = []
         rematch: set[str] = set()
 
         for record in listed:
@@ -47,8 +107,8 @@ class ProductsSync:
             path = ancestry_path(raw.get("ancestry")) if isinstance(raw, dict) else []
             parent = record_id(path[-1]) if path else None
             category = categories.get(parent) if parent is not None else None
-            admitted = changes.admit(record, category)
-            if admitted is None:
+            digest = changes.admit(record, category)
+            if digest is None:
                 continue
             try:
                 product = ShopProduct.model_validate(raw, context=self._context)
@@ -58,17 +118,20 @@ class ProductsSync:
             normalized = normalize_name(product.name)
             if changes.accept(product.id) != "updated":
                 rematch.add(normalized)  # a new or restored name may now match items
-            elif known[product.id][2] != normalized:
-                rematch |= {known[product.id][2], normalized}
-            rows.append(self._product_row(product, normalized, category, admitted[1]))
+            elif known[product.id].normalized_name != normalized:
+                rematch |= {known[product.id].normalized_name, normalized}
+            rows.append(product_row(product, normalized, category, digest))
 
-        sync_writes.stage_products(conn, rows)
-        sync_writes.merge_staged_products(conn)
-        names = sync_writes.mark_products_deleted(conn, changes.vanished())
+        conn.run(staging.create_stage("products", ProductRow))
+        copy_rows(conn, "stage_products", ProductRow._fields, rows)
+        conn.run(MERGE)
+        names = staging.mark_deleted(conn, "products", changes.vanished(), "normalized_name")
         outcome.counts["deleted"] = len(names)
-        rematch |= set(names)
+        rematch |= set(names)  # their items must be matched again
 
-        days: set[date] = sync_writes.rematch_items(conn, rematch, tz=self._tz)
+        days: set[date] = set()
+        if rematch:
+            days = {row[0] for row in conn.run(REMATCH_ITEMS, names=sorted(rematch), tz=self._tz) or []}
         analytics.record_stock_levels(conn, tz=self._tz)
         if days:
             analytics.refresh_sales(conn, days, tz=self._tz)
@@ -105,13 +168,24 @@ class ProductsSync:
                     names[ident] = ""
         return names  # an invalid category keeps its id (its children are still products) with no name
 
-    @staticmethod
-    def _product_row(
-        product: ShopProduct, normalized: str, category: str | None, record_digest: bytes
-    ) -> tuple[Any, ...]:
-        return (
-            product.id, product.name, normalized, category or None, product.brand, product.description,
-            product.main_ingredient, product.dosage_form, product.weight, product.package_quantity,
-            product.price, product.old_price, product.stock_quantity, product.created_at,
-            product.updated_at, product.deleted_at, record_digest,
-        )  # fmt: skip
+
+def product_row(product: ShopProduct, normalized: str, category: str | None, digest: bytes) -> ProductRow:
+    return ProductRow(
+        external_id=product.id,
+        name=product.name,
+        normalized_name=normalized,
+        category=category or None,
+        brand=product.brand,
+        description=product.description,
+        main_ingredient=product.main_ingredient,
+        dosage_form=product.dosage_form,
+        weight=product.weight,
+        package_quantity=product.package_quantity,
+        upstream_price=product.price,
+        upstream_old_price=product.old_price,
+        upstream_stock_quantity=product.stock_quantity,
+        upstream_created_at=product.created_at,
+        upstream_updated_at=product.updated_at,
+        upstream_deleted_at=product.deleted_at,
+        upstream_hash=digest,
+    )

@@ -23,8 +23,8 @@ from pydantic import BaseModel
 from chalicelib.db import Connection, Database
 from chalicelib.errors import DatabaseUnavailableError, StratteraError
 from chalicelib.shop_client import ShopClient
-from chalicelib.stores import runs, validators
-from chalicelib.sync import spool
+from chalicelib.stores import runs
+from chalicelib.sync import spool, validators
 from chalicelib.sync.listing import Outcome
 
 log = logging.getLogger(__name__)
