@@ -50,7 +50,7 @@ bench-hostile: $(BIN)/.installed
 bench-load: $(BIN)/.installed  ## needs initdb/pg_ctl (Debian's PostgreSQL) for a server of its own
 	$(BIN)/python -m bench.load_bench $(BENCH_ARGS)
 
-package:  ## the CloudFormation stack for STAGE (default prod), linted; see README, Runbook
+package:  ## the CloudFormation stack for STAGE (default prod), linted; see docs/operations.md
 	deploy/package.sh $(or $(STAGE),prod)
 
 clean:

@@ -1,4 +1,4 @@
-"""Configuration: one typed settings object, read from the environment once (see CONTRACT.md).
+"""Configuration: one typed settings object, read from the environment once (docs/configuration.md).
 
 `Settings.from_env()` validates every variable and raises `ConfigError` with one line that names the
 variable at fault. Secrets that live in AWS (`*_SECRET_ID`) are not fetched here: they are resolved on

@@ -1,4 +1,4 @@
-"""pydantic models of the shop's records, as UPSTREAM.md describes them, validated one by one.
+"""pydantic models of the shop's records, as docs/shop-api.md describes them, validated one by one.
 
 They accept what the shop really sends (money as strings like "4250.0", `DD.MM.YYYY HH:mm:ss` times in
 the shop's zone, nulls, stray whitespace, unknown extra fields) and reject what is broken (bad money or

@@ -5,8 +5,8 @@
 #
 #   deploy/package.sh [stage] [out-dir]        e.g. deploy/package.sh prod build/prod
 #
-# For stage prod the RDS CA bundle must be in chalicelib/certs/rds-global-bundle.pem (README,
-# "Runbook"); CI, which cannot download it, sets ALLOW_MISSING_RDS_CA=1.
+# For stage prod the RDS CA bundle must be in chalicelib/certs/rds-global-bundle.pem (docs/operations.md,
+# "Deployment and runbook"); CI, which cannot download it, sets ALLOW_MISSING_RDS_CA=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-prod}
@@ -29,7 +29,7 @@ find_python() {
 }
 
 if [ "$stage" = prod ] && [ ! -s chalicelib/certs/rds-global-bundle.pem ] && [ -z "${ALLOW_MISSING_RDS_CA:-}" ]; then
-  echo "package: chalicelib/certs/rds-global-bundle.pem is missing; see README, Runbook, step 1" >&2
+  echo "package: chalicelib/certs/rds-global-bundle.pem is missing; see docs/operations.md, "First deploy", step 1" >&2
   exit 2
 fi
 

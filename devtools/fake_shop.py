@@ -1,4 +1,4 @@
-"""A fake of the shop's API on 127.0.0.1: `GET /api/v1/orders` and `GET /api/v1/products`, as UPSTREAM.md
+"""A fake of the shop's API on 127.0.0.1: `GET /api/v1/orders` and `GET /api/v1/products`, as docs/shop-api.md
 describes them (bare arrays, the raw token in `Authorization`, `Bearer ...` refused with 401).
 
 It misbehaves on demand: queue faults with `FakeShop.fail(...)` (or `POST /_control/fault` when run

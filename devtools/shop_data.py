@@ -1,4 +1,4 @@
-"""Realistic shop data, generated from a seed, shaped exactly as the real shop sends it (UPSTREAM.md).
+"""Realistic shop data, generated from a seed, shaped exactly as the real shop sends it (docs/shop-api.md).
 
 `ShopData` holds the shop's raw records (dicts as they go over the wire) and mutates them the way a
 live shop does: new orders, status moves, price and stock changes, deletions. It can also corrupt
@@ -41,7 +41,7 @@ CATALOG: tuple[tuple[str, str, str, str, tuple[str, ...], str], ...] = (
 )
 PACKS = ("", *(f" №{28 * n}" for n in range(1, 60)))  # enough variants for a few thousand products
 
-# How an order item may spell a product's name (UPSTREAM.md: мг/mg, мкг/mcg, case, spaces).
+# How an order item may spell a product's name (docs/shop-api.md: мг/mg, мкг/mcg, case, spaces).
 UNIT_SPELLINGS = {"mg": ("mg", "мг", "MG", "Mg"), "mcg": ("mcg", "мкг", "MCG"), "mg/ml": ("mg/ml", "мг/мл")}
 
 STATUSES_OLD = ("shipped",) * 12 + ("cancelled",) * 2 + ("overdue",)

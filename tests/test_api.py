@@ -1,4 +1,4 @@
-"""The HTTP API of CONTRACT.md through chalice.test.Client, against a real, synced database."""
+"""The HTTP API (docs/api.md) through chalice.test.Client, against a real, synced database."""
 
 from __future__ import annotations
 

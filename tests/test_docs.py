@@ -40,3 +40,34 @@ def test_documents_link_only_to_what_the_repository_holds() -> None:
                 continue
             path = (document.parent / target.split("#")[0]).resolve()
             assert path.is_relative_to(ROOT) and path.exists(), (document.name, target)
+
+
+def test_the_readme_is_short_and_leads_to_every_document() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 120, "the README is what a newcomer reads first: keep it short"
+    for document in sorted((ROOT / "docs").glob("*.md")):
+        assert f"](docs/{document.name})" in readme, f"the README does not lead to docs/{document.name}"
+
+
+def test_no_file_points_to_documents_outside_the_repository() -> None:
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    # 0001_schema.sql names one in a comment; an applied migration is never edited (its checksum).
+    exempt = {"chalicelib/migrations/0001_schema.sql", "tests/test_docs.py"}
+    for name in tracked.stdout.split():
+        path = ROOT / name
+        if name in exempt or path.suffix not in {
+            ".py",
+            ".md",
+            ".js",
+            ".sql",
+            ".yaml",
+            ".sh",
+            ".html",
+            ".css",
+        }:
+            continue
+        text = path.read_text(errors="replace")
+        for outside in ("CONTRACT.md", "UPSTREAM.md", "STYLE.md", "../shared"):
+            assert outside not in text, (name, outside)

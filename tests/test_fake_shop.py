@@ -1,4 +1,4 @@
-"""The fake shop must look like the real one (UPSTREAM.md), or every sync test proves nothing."""
+"""The fake shop must look like the real one (docs/shop-api.md), or every sync test proves nothing."""
 
 from __future__ import annotations
 

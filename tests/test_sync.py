@@ -1,4 +1,4 @@
-"""Every promise of CONTRACT.md "Sync semantics", against a real Postgres and the fake shop over HTTP."""
+"""Every promise of the sync (docs/sync.md), against a real Postgres and the fake shop over HTTP."""
 
 from __future__ import annotations
 

@@ -161,5 +161,5 @@ def test_a_number_out_of_range_is_400_at_once_in_every_number_field(
         status, answer = bare.send(method, _concrete(path), f'{{"{name}": {literal}}}')
         took = time.perf_counter() - started
         _refused(status, answer, name)
-        # Measured at 1-5 ms (README, "Security"); the bound only tells seconds from milliseconds.
+        # Measured at 1-5 ms (docs/security.md); the bound only tells seconds from milliseconds.
         assert took < 1.0, (literal[:20], took)

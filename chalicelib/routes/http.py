@@ -3,7 +3,7 @@
 `api_route(blueprint, path, ...)` registers a handler on a Chalice Blueprint. It
 - validates query strings (`query=`), JSON bodies (`body=`) and integer path ids with pydantic,
 - turns the handler's pydantic result into JSON (money as strings with two decimals, ISO times),
-- maps the error hierarchy (and nothing else) to status codes and CONTRACT.md's error body, and
+- maps the error hierarchy (and nothing else) to status codes and the contract's error body (docs/api.md), and
 - records what it registered, so `openapi.py` describes exactly the routes that exist.
 No traceback, SQL or secret ever reaches a client: anything unexpected is logged and answered 500.
 """

@@ -1,4 +1,4 @@
-"""pydantic models of the HTTP API: query strings, request bodies and responses (CONTRACT.md, "Shapes").
+"""pydantic models of the HTTP API: query strings, request bodies and responses (docs/api.md).
 
 The same models validate requests, shape responses and generate `GET /api/openapi.json`.
 Money is `Decimal`, sent as a string with two decimals; times are ISO 8601 with their offset.

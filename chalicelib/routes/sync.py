@@ -21,7 +21,7 @@ SCHEDULE = "rate(5 minutes)"
 INTERVAL = timedelta(minutes=5)
 STALE_AFTER = timedelta(minutes=15)
 # API Gateway cuts an HTTP request at 29 s: a sync started over HTTP gives up its retries in time to
-# answer (README, "Sync over HTTP").
+# answer (docs/architecture.md, "Sync over HTTP").
 HTTP_DEADLINE_S = 25.0
 
 

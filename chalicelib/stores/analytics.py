@@ -1,4 +1,4 @@
-"""Product trends per shop-local day, and the analytics derived from them (README, "Analytics").
+"""Product trends per shop-local day, and the analytics derived from them (docs/sync.md, "Analytics").
 
 Sales count the items of orders whose effective status is not `cancelled` or `refunded` and that the
 shop still lists; days are the shop's (`tz`). Every write skips rows whose values did not change.

@@ -1,4 +1,4 @@
-"""The sync engine: the shop's listings into Postgres (CONTRACT.md, "Sync semantics").
+"""The sync engine: the shop's listings into Postgres (docs/sync.md).
 
 SyncService.run(resource, trigger)   one run under the resource's advisory lock
   └─ ProductsSync / OrdersSync.apply  stream the listing, decide what changed by digest,
