@@ -6,10 +6,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib import wiring
+from chalicelib import stores, wiring
 from chalicelib.errors import StratteraError
 from chalicelib.routes.http import api_route, json_response
-from chalicelib.routes.schemas import Health
+from chalicelib.routes.models.session import Health
 
 health_routes = Blueprint(__name__)
 
@@ -24,7 +24,7 @@ health_routes = Blueprint(__name__)
 )
 def health(request: Any) -> Response:
     try:
-        wiring.database().run("SELECT 1")
+        stores.ping(wiring.database())
     except StratteraError:
         return json_response(Health(status="degraded", database="unreachable"), 503)
     return json_response(Health(status="ok", database="ok"))

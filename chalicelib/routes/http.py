@@ -35,8 +35,8 @@ from chalicelib.errors import (
     UpstreamError,
 )
 from chalicelib.routes.auth import access_of, bearer_tokens
+from chalicelib.routes.models.text import text_problem
 from chalicelib.routes.response_headers import preflight
-from chalicelib.routes.schemas import text_problem
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from chalice import Blueprint
 from chalicelib import wiring
 from chalicelib.routes.auth import access_of, caller
 from chalicelib.routes.http import api_route
-from chalicelib.routes.schemas import Me
+from chalicelib.routes.models.session import Me
 
 me_routes = Blueprint(__name__)
 

@@ -7,17 +7,17 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib import edits, wiring
+from chalicelib import edits, stores, wiring
 from chalicelib.errors import NotFoundError
 from chalicelib.routes.auth import caller
 from chalicelib.routes.http import api_route, parse_id
-from chalicelib.routes.schemas import (
+from chalicelib.routes.models.common import Page
+from chalicelib.routes.models.orders import (
     OrderDetail,
     OrderListQuery,
     OrderStats,
     OrderSummary,
     OrderUpdate,
-    Page,
     StatsQuery,
     StatusUpdate,
 )
@@ -44,7 +44,7 @@ def list_orders(request: Any, query: OrderListQuery) -> Page[OrderSummary]:
         statuses=query.status, date_from=query.date_from, date_to=query.date_to, q=query.q, tz=_tz()
     )
     with wiring.database().transaction() as conn:
-        conn.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # total and page agree
+        stores.read_one_snapshot(conn)
         total, rows = store.list_orders(
             conn, filters=filters, sort=query.sort, limit=query.limit, offset=query.offset
         )
@@ -62,7 +62,7 @@ def list_orders(request: Any, query: OrderListQuery) -> Page[OrderSummary]:
 )
 def order_stats(request: Any, query: StatsQuery) -> OrderStats:
     with wiring.database().transaction() as conn:
-        conn.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        stores.read_one_snapshot(conn)
         found = store.stats(
             conn,
             date_from=query.date_from,

@@ -6,15 +6,15 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib import edits, wiring
+from chalicelib import edits, stores, wiring
 from chalicelib.errors import NotFoundError
 from chalicelib.routes.auth import caller
 from chalicelib.routes.http import api_route, parse_id
-from chalicelib.routes.schemas import (
+from chalicelib.routes.models.common import Page
+from chalicelib.routes.models.products import (
     AnalyticsUpdate,
     CategoryCount,
     CostUpdate,
-    Page,
     PriceUpdate,
     Product,
     ProductListQuery,
@@ -38,7 +38,7 @@ product_routes = Blueprint(__name__)
 )
 def list_products(request: Any, query: ProductListQuery) -> Page[Product]:
     with wiring.database().transaction() as conn:
-        conn.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        stores.read_one_snapshot(conn)
         total, rows = store.list_products(
             conn,
             q=query.q,
@@ -93,7 +93,7 @@ def get_product(request: Any, product_id: str) -> Product:
 def product_trends(request: Any, product_id: str, query: TrendsQuery) -> list[TrendPoint]:
     ident = parse_id(product_id, "product_id")
     with wiring.database().transaction() as conn:
-        if not conn.run("SELECT 1 FROM products WHERE id = :id", id=ident):
+        if not store.exists(conn, ident):
             raise NotFoundError(f"product {ident} does not exist")
         rows = store.trends(conn, ident, days=query.days, tz=str(wiring.settings().shop_timezone.key))
     return [TrendPoint(**row) for row in rows]

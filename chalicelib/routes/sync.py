@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel
 
 from chalicelib import wiring
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.routes.http import api_route, json_response, parse_id
-from chalicelib.routes.schemas import Page, RunListQuery
+from chalicelib.routes.models.common import Page
+from chalicelib.routes.models.sync import (
+    ResourceStatus,
+    RunDetail,
+    RunListQuery,
+    SyncResult,
+    SyncStatus,
+)
 from chalicelib.stores import runs
 from chalicelib.sync.service import RESOURCES, Resource, RunSummary
 
@@ -23,34 +29,6 @@ STALE_AFTER = timedelta(minutes=15)
 # API Gateway cuts an HTTP request at 29 s: a sync started over HTTP gives up its retries in time to
 # answer (docs/architecture.md, "Sync over HTTP").
 HTTP_DEADLINE_S = 25.0
-
-
-class QuarantinedRecord(BaseModel):
-    external_id: str | None
-    reason: str
-    payload: Any
-
-
-class RunDetail(RunSummary):
-    quarantined: list[QuarantinedRecord]
-
-
-class ResourceStatus(BaseModel):
-    last_run: RunSummary | None
-    last_success: RunSummary | None
-    next_expected_run: datetime
-    stale: bool
-
-
-class SyncStatus(BaseModel):
-    schedule: str
-    interval_seconds: int
-    stale: bool
-    resources: dict[Literal["orders", "products"], ResourceStatus]
-
-
-class SyncResult(BaseModel):
-    runs: list[RunSummary]
 
 
 def _run_now(resources: tuple[Resource, ...]) -> Response:

@@ -3,6 +3,21 @@
 Functions take the connection (inside the caller's transaction) as their first argument.
 """
 
+from __future__ import annotations
+
+from chalicelib.db import Connection, Database
+
+
+def read_one_snapshot(conn: Connection) -> None:
+    """The rest of this transaction reads one snapshot and writes nothing: a list's total and its page,
+    or a range's stats, agree with each other however the sync writes meanwhile."""
+    conn.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
+def ping(db: Database) -> None:
+    """One round trip on a live connection (a stale pooled one is replaced): the database answers."""
+    db.run("SELECT 1")
+
 
 def contains_pattern(q: str | None) -> str | None:
     """An ILIKE pattern matching `q` anywhere, with `%`, `_` and `\\` in `q` taken literally."""

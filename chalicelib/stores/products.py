@@ -104,6 +104,10 @@ def get_product(conn: Connection, product_id: int) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def exists(conn: Connection, product_id: int) -> bool:
+    return bool(conn.run("SELECT 1 FROM products WHERE id = :id", id=product_id))
+
+
 def trends(conn: Connection, product_id: int, *, days: int, tz: str) -> list[dict[str, Any]]:
     return rows_as_dicts(conn, conn.run(TRENDS, id=product_id, days=days, tz=tz))
 

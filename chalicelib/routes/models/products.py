@@ -1,0 +1,174 @@
+"""Products: the list's query, the trends' range, the staff's edits and analytics inputs, and what is
+answered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+from chalicelib.routes.models.common import (
+    DaysToZero,
+    DeliveryDays,
+    MoneyIn,
+    MoneyOut,
+    Paging,
+    Quantity,
+    SearchText,
+)
+from chalicelib.routes.models.text import RequestModel
+from chalicelib.stores.products import COMPUTED_OF, UPSTREAM_OF
+
+Trend = Literal["growing", "falling", "stable"]
+
+
+StockStatus = Literal["critical", "warning", "normal"]
+
+
+class ProductListQuery(Paging):
+    q: SearchText | None = Field(None, description="name or brand")
+    category: Annotated[str, StringConstraints(max_length=200)] | None = None
+    hidden: bool | None = Field(None, description="true or false; both when absent")
+    stock_status: StockStatus | None = None
+    sort: Literal[
+        "name",
+        "-name",
+        "price",
+        "-price",
+        "stock_quantity",
+        "-stock_quantity",
+        "days_to_zero",
+        "-avg_daily_sales_30d",
+        "-updated_at",
+    ] = "name"
+
+
+class TrendsQuery(RequestModel):
+    days: int = Field(90, ge=1, le=365)
+
+
+class StockUpdate(RequestModel):
+    stock_quantity: Quantity
+
+
+class PriceUpdate(RequestModel):
+    price: MoneyIn
+
+
+class CostUpdate(RequestModel):
+    cost: MoneyIn
+
+
+class VisibilityUpdate(RequestModel):
+    hidden: Annotated[bool, Field(strict=True)]
+
+
+class AnalyticsUpdate(RequestModel):
+    """Inputs (`min_stock`, `delivery_days`, `in_transit`) and overrides of computed values; `null`
+    drops that field's edit."""
+
+    AT_LEAST_ONE = True
+
+    min_stock: Quantity | None = None
+    delivery_days: DeliveryDays | None = None
+    in_transit: Quantity | None = None
+    avg_daily_sales_30d: (
+        Annotated[
+            Decimal,
+            Field(ge=0, le=Decimal("999999999.999"), decimal_places=3, allow_inf_nan=False),
+            WithJsonSchema(
+                {
+                    "anyOf": [
+                        {"type": "number", "minimum": 0, "maximum": 999999999.999, "multipleOf": 0.001},
+                        {"type": "string", "pattern": r"^\d{1,9}(\.\d{1,3})?$"},
+                    ]
+                },
+                mode="validation",
+            ),
+        ]
+        | None
+    ) = None
+    days_to_zero: DaysToZero | None = None
+    recommended_qty: Quantity | None = None
+    trend: Trend | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> AnalyticsUpdate:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+
+class ProductAnalytics(BaseModel):
+    avg_daily_sales_30d: Decimal
+    days_to_zero: int | None
+    recommended_qty: int
+    trend: Trend
+    min_stock: int
+    delivery_days: int
+    in_transit: int
+    stock_status: StockStatus
+    last_sale_at: datetime | None
+    computed: dict[str, Any] = Field(
+        default_factory=dict, description="what the service computes, for each overridden value"
+    )
+
+
+class Product(BaseModel):
+    id: int
+    external_id: int
+    name: str
+    category: str | None
+    brand: str | None
+    description: str | None
+    price: MoneyOut | None
+    old_price: MoneyOut | None
+    stock_quantity: int
+    cost: MoneyOut | None
+    margin: MoneyOut | None
+    is_hidden: bool
+    overridden: list[str]
+    upstream: dict[str, Any] = Field(description="the shop's latest values of overridden fields")
+    deleted_upstream_at: datetime | None
+    synced_at: datetime
+    updated_at: datetime
+    analytics: ProductAnalytics
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Product:
+        upstream = {
+            field: (f"{row[column]:.2f}" if isinstance(row[column], Decimal) else row[column])
+            for field, column in UPSTREAM_OF.items()
+            if field in row["overridden"]
+        }
+        computed = {
+            field: (str(row[column]) if isinstance(row[column], Decimal) else row[column])
+            for field, column in COMPUTED_OF.items()
+            if field in row["overridden"]
+        }
+        analytics = ProductAnalytics(
+            **{name: row[name] for name in ProductAnalytics.model_fields if name != "computed"},
+            computed=computed,
+        )
+        return cls(**row, upstream=upstream, analytics=analytics)
+
+
+class TrendPoint(BaseModel):
+    date: date
+    sales_qty: int
+    revenue: MoneyOut
+    orders: int
+    stock_level: int | None
+
+
+class CategoryCount(BaseModel):
+    name: str
+    products: int
