@@ -143,7 +143,8 @@ NAIVE_UPSERT = """
 INSERT INTO orders (external_id, upstream_status, total_amount, delivery_cost, bonus, bank_card,
                     customer_name, customer_city, customer_telegram_id, created_at, paid_at, shipped_at,
                     upstream_hash)
-VALUES (:e, :s, :t, :d, :b, :c, :n, :ci, :tg, :ca, :pa, :sa, :h)
+VALUES (:external_id, :upstream_status, :total_amount, :delivery_cost, :bonus, :bank_card, :customer_name,
+        :customer_city, :customer_telegram_id, :created_at, :paid_at, :shipped_at, :upstream_hash)
 ON CONFLICT (external_id) DO UPDATE SET upstream_status = EXCLUDED.upstream_status,
     total_amount = EXCLUDED.total_amount, updated_at = now()
 RETURNING id
@@ -160,6 +161,7 @@ def child_naive(url: str, shop_url: str) -> dict[str, Any]:
     write, then the same trends and stats refresh), with the writes one round trip per row."""
     from chalicelib.names import normalize_name
     from chalicelib.stores import analytics
+    from chalicelib.sync.orders import order_row
 
     _service(url, shop_url).run("products", trigger="cli")
     db = _database(url)
@@ -169,23 +171,7 @@ def child_naive(url: str, shop_url: str) -> dict[str, Any]:
     with db.transaction() as conn:
         for order in orders:
             conn.run(NAIVE_LOOKUP, e=order.id)
-            user = order.user
-            order_id = conn.run(
-                NAIVE_UPSERT,
-                e=order.id,
-                s=order.status,
-                t=order.total_amount,
-                d=order.delivery_cost,
-                b=order.bonus,
-                c=order.bank_card,
-                n=user.full_name if user else None,
-                ci=user.city if user else None,
-                tg=user.id if user else None,
-                ca=order.created_at,
-                pa=order.paid_at,
-                sa=order.shipped_at,
-                h=b"",
-            )[0][0]
+            order_id = conn.run(NAIVE_UPSERT, **order_row(order, b"")._asdict())[0][0]
             conn.run(NAIVE_DELETE_ITEMS, o=order_id)
             for position, item in enumerate(order.order_items, start=1):
                 conn.run(

@@ -6,8 +6,9 @@ Tests that need an empty, unmigrated database ask for `empty_database_url`.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,30 @@ def db(database_url: str) -> Iterator[Database]:
     database.run(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
     yield database
     database.close()
+
+
+def wait_until(condition: Callable[[], Any], *, what: str, timeout_s: float = 30.0) -> None:
+    """Until `condition()` is true, asked every 10 ms (no fixed sleep: a busy machine only makes it
+    slower); fails naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout_s} s for {what}")
+        time.sleep(0.01)
+
+
+# Advisory locks granted in this test's own database (pg_locks shows the whole cluster's, and other
+# test sessions may run beside this one): a sync run holds one while it runs.
+SYNC_LOCKS = """
+SELECT pid FROM pg_locks
+WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
+def sync_lock_holders(db: Database) -> list[int]:
+    """The server pids of the sync runs going on in `db`'s database."""
+    return [row[0] for row in db.run(SYNC_LOCKS)]
 
 
 @pytest.fixture

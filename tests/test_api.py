@@ -18,7 +18,7 @@ from chalice.test import Client
 from chalicelib.db import Database
 from devtools.fake_shop import FakeShop
 from devtools.shop_data import ShopData
-from tests.conftest import database_for
+from tests.conftest import database_for, sync_lock_holders, wait_until
 
 ADMIN = {"Authorization": "Bearer test-admin-token-0123456789"}
 VIEWER = {"Authorization": "Bearer test-viewer-token-0123456789"}
@@ -457,13 +457,13 @@ def test_a_failing_shop_gives_502_with_the_summary(api: Api, shop: FakeShop):
     assert body["runs"][0]["status"] == "failed" and "answered 500" in body["runs"][0]["error"]
 
 
-def test_a_sync_already_running_gives_409(api: Api, shop: FakeShop, app_env: None):
+def test_a_sync_already_running_gives_409(api: Api, shop: FakeShop, app_env: None, db: Database):
     from chalicelib import wiring
 
     shop.fail("slow", seconds=1.5, path="orders")
     worker = threading.Thread(target=lambda: wiring.sync_service().run("orders", trigger="schedule"))
     worker.start()
-    time.sleep(0.5)
+    wait_until(lambda: sync_lock_holders(db), what="the scheduled run to hold the lock")
     status, body = api.send("POST", "/api/sync-orders")
     worker.join()
     assert status == 409 and body["error"]["code"] == "conflict"

@@ -30,7 +30,7 @@ from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from devtools.fake_shop import FakeShop
 from devtools.shop_data import ShopData
-from tests.conftest import DATA_TABLES, SHOP_TOKEN, ZONE, make_client
+from tests.conftest import DATA_TABLES, SHOP_TOKEN, ZONE, make_client, sync_lock_holders
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -298,7 +298,7 @@ def test_a_file_left_by_a_killed_run_is_removed_by_the_next_run(
         child.wait(10)
     assert os.listdir(listing_dir) == left  # it is still there
     for _ in range(100):  # the server ends the dead run's session, and with it the run's lock
-        if not db.run("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0][0]:
+        if not sync_lock_holders(db):
             break
         time.sleep(0.05)
 

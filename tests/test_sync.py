@@ -17,7 +17,7 @@ from chalicelib.names import normalize_name
 from chalicelib.sync import RunSummary, SyncService
 from devtools.fake_shop import FakeShop
 from devtools.shop_data import DELIVERY_NAME, ShopData
-from tests.conftest import ZONE, Sleeps
+from tests.conftest import SYNC_LOCKS, ZONE, Sleeps, database_for, sync_lock_holders, wait_until
 
 
 def rows(db: Database, sql: str, **params: Any) -> list[list[Any]]:
@@ -522,7 +522,7 @@ def test_two_syncs_at_once_one_runs_and_the_other_is_skipped(sync: SyncService, 
     results: list[RunSummary] = []
     first = threading.Thread(target=lambda: results.append(sync.run("orders", trigger="schedule")))
     first.start()
-    time.sleep(0.3)
+    wait_until(lambda: sync_lock_holders(db), what="the first run to hold the lock")
     results.append(sync.run("orders", trigger="cli"))
     first.join()
     assert sorted(r.status for r in results) == ["skipped", "succeeded"]
@@ -541,12 +541,9 @@ def test_a_run_that_loses_its_database_connection_is_recovered_by_the_next(
     shop.data.move_statuses(5)
     shop.fail("slow", seconds=1.0, path="orders")
     worker, errors = run_in_background(sync)
-    time.sleep(0.4)
-    from tests.conftest import database_for
-
+    wait_until(lambda: sync_lock_holders(db), what="the run to hold its lock")
     killer = database_for(database_url)
-    killed = killer.run("""SELECT pg_terminate_backend(pid) FROM pg_locks
-                           WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()""")
+    killed = killer.run("SELECT pg_terminate_backend(pid) FROM (" + SYNC_LOCKS + ") running")
     killer.close()
     worker.join()
     assert killed == [[True]]
@@ -576,7 +573,8 @@ def test_a_connection_killed_while_the_writer_merges_is_recovered_by_the_next_ru
             killed: list[list[Any]] = []
             for _ in range(100):
                 killed = killer.run("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                                       WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO orders%'""")
+                                       WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO orders%'
+                                         AND datname = current_database()""")
                 if killed:
                     break
                 time.sleep(0.05)
