@@ -30,7 +30,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 # Tests run in 4 workers (pytest-xdist), each with its own database, browser and servers: on this
-# project's 2-core machine the suite takes half the time it takes in one (docs/development.md).
+# project's 2-core machine the suite takes about half the time it takes in one (docs/development.md).
 TEST_WORKERS ?= 4
 
 unit: $(BIN)/.installed

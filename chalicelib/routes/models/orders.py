@@ -9,7 +9,6 @@ from pydantic import (
     BaseModel,
     Field,
     StringConstraints,
-    model_validator,
 )
 
 from chalicelib.routes.models.common import (
@@ -57,12 +56,6 @@ class OrderUpdate(RequestModel):
     customer_address: StaffText | None = None
     tracking_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     notes: StaffText | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> OrderUpdate:
-        if not self.model_fields_set:
-            raise ValueError("name at least one field to change")
-        return self
 
 
 class Customer(BaseModel):

@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
-    model_validator,
 )
 
 from chalicelib.routes.models.common import (
@@ -99,12 +98,6 @@ class AnalyticsUpdate(RequestModel):
     days_to_zero: DaysToZero | None = None
     recommended_qty: Quantity | None = None
     trend: Trend | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> AnalyticsUpdate:
-        if not self.model_fields_set:
-            raise ValueError("name at least one field to change")
-        return self
 
 
 class ProductAnalytics(BaseModel):

@@ -7,13 +7,14 @@ and AT_LEAST_ONE makes a body name at least one field (`minProperties` in its sc
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -82,3 +83,9 @@ class RequestModel(BaseModel):
                 if problem:
                     raise PydanticCustomError("text", problem)
         return value
+
+    @model_validator(mode="after")
+    def _names_a_field(self) -> Self:
+        if self.AT_LEAST_ONE and not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
