@@ -11,6 +11,18 @@ import re
 # `127.0.0.1 - - [27/Nov/2026 14:00:02] "GET /api/me HTTP/1.1" 200 -` (chalice local's access log)
 ACCESS_LINE = re.compile(r'^\S+ - \S+ \[[^\]]+\] "(?P<request>[^"]*)" (?P<status>\d{3})\b')
 QUIET_LEVELS = {"debug", "info"}
+# Fields the shop sends (a dropped edit shows the shop's value again) and values the service computes
+# (a dropped override shows the computed one); every other staff field is the staff's alone: cleared.
+SHOP_FIELDS = frozenset({"status", "price", "stock_quantity"})
+COMPUTED_FIELDS = frozenset({"avg_daily_sales_30d", "days_to_zero", "recommended_qty", "trend"})
+
+
+def _what_dropping_does(field: str) -> str:
+    if field in SHOP_FIELDS:
+        return "back to the shop's value"
+    if field in COMPUTED_FIELDS:
+        return "back to the computed value"
+    return "cleared"
 
 
 def people_line(raw: str) -> str | None:
@@ -36,11 +48,12 @@ def _record_line(record: dict[str, object]) -> str | None:
     if event == "sync_run":  # started over HTTP (the console's buttons); scheduled runs are said by make run
         return message
     if event == "staff_edit":
-        fields = ", ".join(str(f) for f in record.get("fields") or [])  # type: ignore[attr-defined]
-        dropped = record.get("dropped") or []
-        return f"{message}: {fields}" + (
-            " (back to the shop's value)" if dropped == record.get("fields") else ""
-        )
+        dropped = set(record.get("dropped") or [])  # type: ignore[call-overload]
+        fields = [
+            f"{field} ({_what_dropping_does(str(field))})" if field in dropped else str(field)
+            for field in record.get("fields") or []  # type: ignore[attr-defined]
+        ]
+        return f"{message}: {', '.join(fields)}"
     level = str(record.get("level", "info"))
     if level in QUIET_LEVELS:
         return None

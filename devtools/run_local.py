@@ -25,6 +25,7 @@ import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devtools.people_lines import people_line
 from devtools.postgres import PostgresServer, start_pgserver
@@ -35,8 +36,17 @@ STATE = Path(os.environ.get("STRATTERA_LOCAL_DIR") or ROOT / ".local")  # data k
 SCHEDULE_S = 300  # as app.scheduled_sync: rate(5 minutes)
 
 
+def shop_zone() -> ZoneInfo:
+    """The shop's time zone (STRATTERA_TIMEZONE, as the service reads it): the console shows shop time,
+    and so do these lines."""
+    try:
+        return ZoneInfo(os.environ.get("STRATTERA_TIMEZONE") or "Europe/Moscow")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("Europe/Moscow")  # the service refuses it at start and says why
+
+
 def say(message: str) -> None:
-    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+    print(f"[{datetime.now(shop_zone()):%H:%M:%S}] {message}", flush=True)
 
 
 def dev_token() -> str:
@@ -175,8 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         f"data in {STATE if server else 'DATABASE_URL'}"
     )
 
+    # Plain `chalice local` with --verbose; else one that leaves out the tracebacks of a browser that
+    # dropped a request (devtools/chalice_local.py).
+    command = (
+        [str(Path(sys.executable).parent / "chalice")]
+        if verbose
+        else [sys.executable, "-m", "devtools.chalice_local"]
+    )
     chalice = subprocess.Popen(
-        [str(Path(sys.executable).parent / "chalice"), "local", "--port", str(port), "--no-autoreload"],
+        [*command, "local", "--port", str(port), "--no-autoreload"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -194,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     say(f"console at http://127.0.0.1:{port}/  (sign in with the dev token: {token})")
     say(f"API at http://127.0.0.1:{port}/api, e.g. curl -H 'Authorization: Bearer {token}' .../api/orders")
     say(f"sync schedule: every {SCHEDULE_S // 60} minutes, the first now")
-    say("Ctrl-C stops everything")
+    say(f"times here and in the console are the shop's ({shop_zone().key}); Ctrl-C stops everything")
 
     # Ctrl-C and SIGTERM only raise a flag. A KeyboardInterrupt, or a handler touching `stop`, can hit
     # the main thread inside `stop.wait()` and leave the Event's lock held: the cleanup then hangs.
@@ -244,14 +261,14 @@ def run_schedule(stop: threading.Event) -> None:
     from chalicelib.wiring import sync_service
 
     while not stop.is_set():
-        next_run = datetime.now() + timedelta(seconds=SCHEDULE_S)
+        next_run = datetime.now(shop_zone()) + timedelta(seconds=SCHEDULE_S)
         try:
             for summary in sync_service().run_all(trigger="schedule"):
                 say(summary.one_line())
         except Exception as exc:  # the schedule goes on; a run records its own failure
             say(f"sync failed: {exc}")
         say(f"next sync at {next_run:%H:%M:%S}")
-        stop.wait(max(0.0, (next_run - datetime.now()).total_seconds()))
+        stop.wait(max(0.0, (next_run - datetime.now(shop_zone())).total_seconds()))
 
 
 if __name__ == "__main__":

@@ -80,20 +80,22 @@ FIRST = (
     "Дарья",
     "Никита",
 )
+# Surnames in their masculine form; a woman's takes -а (Иванов, Иванова), as Russian readers expect.
 LAST = (
-    "Иванова",
+    "Иванов",
     "Петров",
-    "Смирнова",
+    "Смирнов",
     "Кузнецов",
-    "Попова",
+    "Попов",
     "Соколов",
-    "Лебедева",
+    "Лебедев",
     "Козлов",
-    "Новикова",
+    "Новиков",
     "Морозов",
-    "Волкова",
+    "Волков",
     "Зайцев",
 )
+WOMEN = frozenset({"Анна", "Мария", "Елена", "Ольга", "Наталья", "Ксения", "Юлия", "Дарья"})
 CARDS = (None, "Сбербанк *4417", "Т-Банк *0912", "Альфа *5521", "ВТБ *7780", "Райффайзен *3310")
 SHOP_TIME = "%d.%m.%Y %H:%M:%S"
 
@@ -259,7 +261,8 @@ class ShopData:
             if paid and status == "shipped"
             else None
         )
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        name = f"{first} {last}{'а' if first in WOMEN else ''}"
         if rng.random() < 0.1:
             name = f"  {name} "  # stray whitespace, as seen upstream
         order = {

@@ -213,3 +213,12 @@ def test_a_cut_gzip_stream_is_complete_http_but_half_a_gzip_member(shop: FakeSho
     assert int(headers["Content-Length"]) == len(body)
     with pytest.raises(EOFError):
         gzip.decompress(body)
+
+
+def test_a_customers_surname_agrees_with_the_first_name_in_gender() -> None:
+    from devtools.shop_data import WOMEN
+
+    data = ShopData(orders=400, products=10, seed=3)
+    for order in data.orders:
+        first, last = order["user"]["full_name"].split()
+        assert last.endswith("а") == (first in WOMEN), order["user"]["full_name"]  # Юлия Попова, Иван Попов

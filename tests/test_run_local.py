@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -34,6 +35,14 @@ def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
 def postgres_processes_of(data_dir: Path) -> list[str]:
     result = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
     return [line for line in result.stdout.splitlines() if "postgres" in line and str(data_dir) in line]
+
+
+def drop_a_request(port: int, path: str, token: str) -> None:
+    """Send a request and go away at once, resetting the connection, as a reloading browser does."""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+        connection.sendall(request.encode())
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 @pytest.mark.slow
@@ -84,6 +93,15 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
         )
         with urllib.request.urlopen(edit, timeout=10) as answered:
             assert answered.status == 200
+        cleared = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/products/1/overrides/cost",
+            method="DELETE",
+            headers={"Authorization": f"Bearer {token.read_text().strip()}"},
+        )
+        with urllib.request.urlopen(cleared, timeout=10) as answered:
+            assert answered.status == 200
+        for _ in range(5):  # a browser that drops its requests (a quick reload): no traceback for it
+            drop_a_request(port, "/api/orders?limit=200", token.read_text().strip())
         time.sleep(0.5)  # the edit's line comes through chalice's output
     finally:
         process.send_signal(signal.SIGINT)
@@ -99,6 +117,9 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
     assert all(line.startswith("[") and line[9:11] == "] " for line in lines), output
     assert not any(line[11:].startswith("{") or '" 200 ' in line for line in lines), output
     assert "staff edit of product 1 by " in output and ": cost" in output
+    assert ": cost (cleared)" in output  # the shop never sends a cost: nothing to go back to
+    assert "Traceback" not in output and "ConnectionResetError" not in output, output
+    assert "times here and in the console are the shop's (Europe/Moscow)" in output
     with pytest.raises(ConnectionRefusedError):  # chalice local is gone: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert postgres_processes_of(tmp_path / "local") == []  # the embedded server was stopped too
