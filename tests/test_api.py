@@ -629,3 +629,19 @@ def test_a_method_a_route_lacks_is_a_405_in_the_contract_body(api: Api):
     assert response.status_code == 405
     assert json.loads(response.body)["error"]["code"] == "method_not_allowed"
     assert response.headers["Allow"] == "GET, OPTIONS"
+
+
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "anna@example", "an na@example.ru", " anna@example.ru", "a@b@c.ru"]
+)
+def test_an_email_that_is_not_one_is_refused_naming_the_field(api: Api, email: str):
+    status, body = api.send("PUT", "/api/orders/1", {"customer_email": email})
+    assert status == 400, body
+    [detail] = body["error"]["details"]
+    assert (detail["field"], detail["type"]) == ("customer_email", "email")
+    assert detail["message"] == "not an e-mail address: write it as name@example.com"
+
+
+def test_an_email_is_saved(api: Api):
+    status, order = api.send("PUT", "/api/orders/1", {"customer_email": "anna.petrova+shop@example.ru"})
+    assert status == 200 and order["customer"]["email"] == "anna.petrova+shop@example.ru"

@@ -176,6 +176,7 @@ export default {
   'order.quantity': 'Qty',
   'order.price': 'Price',
   'order.sum': 'Total',
+  'order.emailInvalid': 'Not an e-mail address: write it as name@example.com',
   'order.unmatched': 'not matched to a product',
   'order.staffFields': 'Staff fields',
   'order.saving': 'save the order',

@@ -176,6 +176,7 @@ export default {
   'order.quantity': 'Кол-во',
   'order.price': 'Цена',
   'order.sum': 'Сумма',
+  'order.emailInvalid': 'Это не адрес электронной почты: нужен вид имя@пример.ru',
   'order.unmatched': 'не сопоставлен с товаром',
   'order.staffFields': 'Поля сотрудников',
   'order.saving': 'сохранить заказ',
