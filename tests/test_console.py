@@ -238,6 +238,25 @@ def test_a_staff_note_is_saved_and_a_bad_email_keeps_what_was_typed(console: Con
     page.wait_for_selector("text=Очищено")
 
 
+def test_the_dev_token_hint_shows_only_where_the_app_runs_locally(browser: Browser, served_app: ServedApp):
+    tab = Console(browser, served_app)
+    try:
+        tab.open()
+        expect(tab.page.locator("#token-hint")).to_contain_text(".local/dev-token")
+        # The same app under another name, as deployed behind API Gateway (Chromium sends *.localhost
+        # to this machine): no word about a developer's file.
+        tab.page.goto(served_app.url.replace("127.0.0.1", "console.localhost"))
+        tab.page.wait_for_selector("#token")
+        expect(tab.page.locator("#token-hint")).to_have_count(0)
+        assert tab.page.get_attribute("#token", "aria-describedby") is None
+        tab.page.fill("#token", ADMIN_TOKEN)
+        tab.page.press("#token", "Enter")
+        tab.page.wait_for_selector("header.top nav")  # and it works there
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
 # -- products --------------------------------------------------------------------------------------
 
 

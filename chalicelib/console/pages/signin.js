@@ -3,6 +3,10 @@ import { html, useState, useRef, useEffect } from '../lib.js';
 import { api, token } from '../api.js';
 import { LANGUAGES, language, t } from '../i18n.js';
 
+// Where the dev token lives (.local/dev-token) is worth saying only to a developer running the app on
+// their own machine; deployed, the page is served from the API Gateway's host.
+const LOCAL = ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname);
+
 export function SignIn({ reason, onSignedIn, onLanguage }) {
   const [value, setValue] = useState('');
   const [error, setError] = useState(null);
@@ -36,10 +40,10 @@ export function SignIn({ reason, onSignedIn, onLanguage }) {
       ${reason ? html`<p class="notice warn" role="status">${reason}</p>` : null}
       <div class=${`field${error ? ' field-error' : ''}`}>
         <label for="token">${t('signin.token')}</label>
-        <p class="hint" id="token-hint">${t('signin.hint')}</p>
+        ${LOCAL ? html`<p class="hint" id="token-hint">${t('signin.hint')}</p>` : null}
         ${error ? html`<p class="field-message" id="token-error" role="alert">${error}</p>` : null}
         <input id="token" ref=${input} type="password" autocomplete="off" spellcheck="false"
-          aria-describedby=${error ? 'token-hint token-error' : 'token-hint'}
+          aria-describedby=${[LOCAL ? 'token-hint' : '', error ? 'token-error' : ''].filter(Boolean).join(' ') || undefined}
           aria-invalid=${error ? 'true' : undefined}
           value=${value} onInput=${(e) => setValue(e.currentTarget.value)} />
       </div>
