@@ -10,16 +10,13 @@ import { ApiErrorBox, Badge, ChartHead, Loading, ReadOnlyLine, canEdit, useLoad,
 const RESOURCES = ['products', 'orders'];
 const RANGES = [7, 30, 90, 365];
 
+// "получено 1 500: 1 497 без изменений, 3 с ошибками": what a run did, its zeros left out.
+const COUNTED = ['created', 'updated', 'unchanged', 'invalid', 'deleted', 'restored'];
+
 function counts(c) {
-  return t('run.counts', {
-    fetched: number(c.fetched),
-    created: number(c.created),
-    updated: number(c.updated),
-    unchanged: number(c.unchanged),
-    invalid: number(c.invalid),
-    deleted: number(c.deleted),
-    restored: number(c.restored),
-  });
+  const parts = COUNTED.filter((name) => c[name]).map((name) => t(`run.count.${name}`, { n: number(c[name]) }));
+  const fetched = t('run.count.fetched', { n: number(c.fetched) });
+  return parts.length ? `${fetched}: ${parts.join(', ')}` : fetched;
 }
 
 export function runLine(run) {
