@@ -434,3 +434,46 @@ def test_every_page_at_phone_and_desktop_width(browser: Browser, served_app: Ser
     finally:
         tab.close()
     assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+# -- accessibility ---------------------------------------------------------------------------------
+
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_page_has_no_wcag_21_a_or_aa_violation(
+    browser: Browser, served_app: ServedApp, width: int, language: str
+) -> None:
+    """axe-core (shipped by axe-playwright-python) on the sign-in form and every page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    tab = Console(browser, served_app, width=width)
+    tab.context.add_init_script(f"localStorage.setItem('strattera.lang', '{language}')")
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        expect(tab.page.locator(".loading")).to_have_count(0)
+        violations = axe.run(tab.page, options=AXE_RULES).response["violations"]
+        found[name] = [
+            f"{v['id']}: {n['target']} {n['failureSummary'][:200]}" for v in violations for n in v["nodes"]
+        ]
+
+    try:
+        tab.open()
+        tab.page.wait_for_selector("#token")
+        check("signin")
+        tab.sign_in()
+        for name, fragment in PAGES.items():
+            tab.open(fragment)
+            tab.page.wait_for_selector(
+                READY[name] if language == "ru" or name != "run" else ".quarantined, h2"
+            )
+            check(name)
+    finally:
+        tab.close()
+    assert sorted(found) == sorted(["signin", *PAGES])  # every page was checked
+    assert {name: v for name, v in found.items() if v} == {}
+    assert tab.errors == [], "JavaScript errors or CSP violations"
