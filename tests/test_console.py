@@ -51,6 +51,8 @@ def test_a_wrong_token_is_refused_on_the_form_and_the_right_one_signs_in(console
     page.fill("#token", "not-a-token-of-ours-at-all")
     page.click("button[type=submit]")
     assert "Этот токен не принят" in page.inner_text("#token-error")
+    expect(page.locator("#token")).to_be_focused()  # back on the token, its error read with it
+    assert page.get_attribute("#token", "aria-describedby") == "token-hint token-error"
     assert page.evaluate("sessionStorage.length") == 0
     page.fill("#token", ADMIN_TOKEN)
     page.click("button[type=submit]")
@@ -224,11 +226,17 @@ def test_a_staff_note_is_saved_and_a_bad_email_keeps_what_was_typed(console: Con
     page.click("form.staff-form button[type=submit]")
     page.wait_for_selector("text=Сохранено")
     assert "изменено" in page.inner_text(".field:has(#order-notes)").lower()
+    # The keyboard's place after a save is the message that says so, not the page's body.
+    assert page.evaluate("document.activeElement.textContent") == "Сохранено"
     page.fill("#order-customer_email", "not-an-email")
     page.click("form.staff-form button[type=submit]")
     page.wait_for_selector(".error-box")
     said = "Это не адрес электронной почты: нужен вид имя@пример.ru"
     assert said in page.inner_text(".field:has(#order-customer_email)")  # next to the field, in Russian
+    assert page.evaluate("document.activeElement.className") == "error-box"  # focus on what went wrong
+    email = page.locator("#order-customer_email")  # the field names its error for a screen reader
+    assert email.get_attribute("aria-describedby") == "order-customer_email-error"
+    assert email.get_attribute("aria-invalid") == "true"
     assert page.input_value("#order-customer_email") == "not-an-email"  # what was typed is still there
     page.fill("#order-customer_email", " anna@example.ru ")  # pasted with spaces: saved without them
     page.click("form.staff-form button[type=submit]")

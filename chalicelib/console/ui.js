@@ -1,5 +1,5 @@
 // Pieces every page uses: loading and error states, messages, pagination, badges, fields.
-import { html, useEffect, useState, useCallback, createContext, useContext } from './lib.js';
+import { html, useEffect, useRef, useState, useCallback, createContext, useContext } from './lib.js';
 import { labelOf, t } from './i18n.js';
 import { number } from './format.js';
 import { go } from './router.js';
@@ -41,8 +41,9 @@ export function Loading({ when = true, label }) {
 
 // An API error, with the API's own message and what the person was doing when it happened.
 export function ApiErrorBox({ error, doing }) {
+  const box = useFocusOn(error);
   if (!error) return null;
-  return html`<div class="error-box" role="alert">
+  return html`<div class="error-box" role="alert" tabindex="-1" ref=${box}>
     <p class="error-title">${doing ? t('error.while', { doing }) : t('error.title')}</p>
     <p class="error-message">${error.message}</p>
     ${error.status ? html`<p class="error-code">${t('error.code', { status: error.status, code: error.code })}</p>` : null}
@@ -54,8 +55,21 @@ export function ApiErrorBox({ error, doing }) {
 
 // One line after an action: "Saved", "Back to the shop's value", ...
 export function Notice({ notice }) {
+  const line = useFocusOn(notice);
   if (!notice) return null;
-  return html`<p class="notice ${notice.kind || 'ok'}" role="status" aria-live="polite">${notice.text}</p>`;
+  return html`<p class="notice ${notice.kind || 'ok'}" role="status" aria-live="polite" tabindex="-1" ref=${line}>${notice.text}</p>`;
+}
+
+// A message that appears after a save, a revert or an error takes the keyboard's focus: the button
+// pressed was disabled while it worked, which drops focus to the page's body, and a person using the
+// keyboard or a screen reader would lose their place. (The message is also announced: role status or
+// alert.)
+function useFocusOn(what) {
+  const element = useRef(null);
+  useEffect(() => {
+    if (what && element.current) element.current.focus();
+  }, [what]);
+  return element;
 }
 
 export function ReadOnlyLine() {
@@ -101,6 +115,17 @@ export function Pager({ total, limit, offset, onOffset }) {
 
 // A labelled input whose error (from the API's details) stands next to it.
 export function Field({ id, label, error, hint, children }) {
+  // The input (the child with `id`) names its hint and its error, so a screen reader reads them with
+  // it, and says when it is invalid.
+  useEffect(() => {
+    const input = document.getElementById(id);
+    if (!input) return;
+    const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+    if (described) input.setAttribute('aria-describedby', described);
+    else input.removeAttribute('aria-describedby');
+    if (error) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  });
   return html`<div class=${`field${error ? ' field-error' : ''}`}>
     <label for=${id}>${label}</label>
     ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}

@@ -30,6 +30,8 @@ export function SignIn({ reason, onSignedIn, onLanguage }) {
     } catch (failure) {
       setError(failure.status === 401 ? t('signin.refused') : failure.message);
       setBusy(false);
+      // Back to the token, with its error read out (the disabled button had dropped focus).
+      setTimeout(() => input.current && input.current.focus(), 0);
     }
   };
 
