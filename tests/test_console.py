@@ -265,6 +265,32 @@ def test_the_dev_token_hint_shows_only_where_the_app_runs_locally(browser: Brows
     assert tab.errors == [], "JavaScript errors or CSP violations"
 
 
+def test_a_refiltered_list_is_marked_busy_until_the_new_one_arrives(console: Console) -> None:
+    page = console.page
+    console.sign_in()
+    console.open("/orders")
+    page.wait_for_selector("table.orders")
+    before = page.inner_text("p.total")
+    held: list[Any] = []
+    page.route(re.compile(r".*/api/orders\?.*status=paid.*"), lambda route: held.append(route))  # it waits
+    page.check("label.check:has-text('оплачен') input")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator(".results")).to_have_attribute("aria-busy", "true")  # the old list, marked
+    assert page.inner_text("p.total") == before
+    for route in held:
+        route.continue_()
+    expect(page.locator(".results")).to_have_attribute("aria-busy", "false")
+    assert page.inner_text("p.total") != before
+
+
+def test_daily_sales_have_two_decimals_everywhere(console: Console) -> None:
+    console.sign_in()
+    console.open("/products")
+    console.page.wait_for_selector("table.products")
+    cells = console.page.locator("table.products td:nth-child(7)").all_inner_texts()
+    assert cells and all(re.fullmatch(r"\d+,\d\d", cell) for cell in cells), cells
+
+
 # -- products --------------------------------------------------------------------------------------
 
 

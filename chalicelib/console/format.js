@@ -28,6 +28,13 @@ export function number(value) {
   return new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 3 }).format(Number(value));
 }
 
+// Units sold a day: always two decimals ("0,60", "0,87"), so that a column of them lines up and no
+// value looks more precise than another.
+export function perDay(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  return new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(value));
+}
+
 // An ISO time with offset -> "05.06.2025, 21:31" in the shop's zone.
 export function dateTime(iso) {
   if (!iso) return '—';

@@ -73,7 +73,8 @@ export function OrdersPage({ params }) {
     <${Loading} when=${list.loading} />
     <${ApiErrorBox} error=${list.error} doing=${t('orders.doing')} />
     ${page
-      ? html`<p class="total" aria-live="polite">${t('orders.total', { n: number(page.total) })}</p>
+      ? html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
+          <p class="total" aria-live="polite">${t('orders.total', { n: number(page.total) })}</p>
           ${page.items.length === 0 ? html`<p>${t('orders.none')}</p>` : html`<div class="table-wrap"><table class="orders">
             <caption class="visually-hidden">${t('orders.title')}</caption>
             <thead><tr>
@@ -95,7 +96,8 @@ export function OrdersPage({ params }) {
             )}</tbody>
           </table></div>`}
           <${Pager} total=${page.total} limit=${LIMIT} offset=${page.offset}
-            onOffset=${(offset) => go('/orders', { ...applied, offset })} />`
+            onOffset=${(offset) => go('/orders', { ...applied, offset })} />
+        </div>`
       : null}
   </section>`;
 }

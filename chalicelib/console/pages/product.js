@@ -3,7 +3,7 @@
 import { html, useState, useEffect } from '../lib.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
-import { dateTime, money, number } from '../format.js';
+import { dateTime, money, number, perDay } from '../format.js';
 import { BarChart, LineChart } from '../chart.js';
 import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, ShopText, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
 import { OverrideLine, useRevert } from '../overrides.js';
@@ -219,7 +219,7 @@ export function ProductPage({ id }) {
                 <dt>${t('products.cost')}</dt><dd data-fact="cost">${money(p.cost)}</dd>
                 <dt>${t('products.margin')}</dt><dd data-fact="margin">${money(p.margin)}</dd>
                 <dt>${t('products.stock')}</dt><dd>${number(p.stock_quantity)}</dd>
-                <dt>${t('products.avgSales')}</dt><dd>${number(p.analytics.avg_daily_sales_30d)}</dd>
+                <dt>${t('products.avgSales')}</dt><dd>${perDay(p.analytics.avg_daily_sales_30d)}</dd>
                 <dt>${t('products.daysToZero')}</dt><dd>${number(p.analytics.days_to_zero)}</dd>
                 <dt>${t('products.recommended')}</dt><dd>${number(p.analytics.recommended_qty)}</dd>
                 <dt>${t('product.trend')}</dt><dd>${t(`trend.${p.analytics.trend}`)}</dd>

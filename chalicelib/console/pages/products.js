@@ -3,7 +3,7 @@
 import { html } from '../lib.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
-import { money, number } from '../format.js';
+import { money, number, perDay } from '../format.js';
 import { go } from '../router.js';
 import { ApiErrorBox, Badge, EditedMark, Loading, Pager, ShopText, StockBadge, useFilterForm, useLoad } from '../ui.js';
 
@@ -73,7 +73,8 @@ export function ProductsPage({ params }) {
     <${Loading} when=${list.loading} />
     <${ApiErrorBox} error=${list.error} doing=${t('products.doing')} />
     ${page
-      ? html`<p class="total" aria-live="polite">${t('products.total', { n: number(page.total) })}</p>
+      ? html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
+          <p class="total" aria-live="polite">${t('products.total', { n: number(page.total) })}</p>
           ${page.items.length === 0 ? html`<p>${t('products.none')}</p>` : html`<div class="table-wrap"><table class="products">
             <caption class="visually-hidden">${t('products.title')}</caption>
             <thead><tr>
@@ -91,7 +92,7 @@ export function ProductsPage({ params }) {
                 <td class="num">${number(p.stock_quantity)}${edited(p, 'stock_quantity')}</td>
                 <td class="num wide-only">${money(p.cost)}</td>
                 <td class="num wide-only">${money(p.margin)}</td>
-                <td class="num wide-only">${number(p.analytics.avg_daily_sales_30d)}</td>
+                <td class="num wide-only">${perDay(p.analytics.avg_daily_sales_30d)}</td>
                 <td class="num wide-only">${number(p.analytics.days_to_zero)}</td>
                 <td class="num wide-only">${number(p.analytics.recommended_qty)}</td>
                 <td><${StockBadge} status=${p.analytics.stock_status} /></td>
@@ -99,7 +100,8 @@ export function ProductsPage({ params }) {
             )}</tbody>
           </table></div>`}
           <${Pager} total=${page.total} limit=${LIMIT} offset=${page.offset}
-            onOffset=${(offset) => go('/products', { ...applied, offset })} />`
+            onOffset=${(offset) => go('/products', { ...applied, offset })} />
+        </div>`
       : null}
   </section>`;
 }
