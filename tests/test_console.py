@@ -273,7 +273,7 @@ def test_a_refiltered_list_is_marked_busy_until_the_new_one_arrives(console: Con
     before = page.inner_text("p.total")
     held: list[Any] = []
     page.route(re.compile(r".*/api/orders\?.*status=paid.*"), lambda route: held.append(route))  # it waits
-    page.check("label.check:has-text('оплачен') input")
+    page.check("input[name=status][value=paid]")
     page.click("form.filters button[type=submit]")
     expect(page.locator(".results")).to_have_attribute("aria-busy", "true")  # the old list, marked
     assert page.inner_text("p.total") == before
@@ -281,6 +281,23 @@ def test_a_refiltered_list_is_marked_busy_until_the_new_one_arrives(console: Con
         route.continue_()
     expect(page.locator(".results")).to_have_attribute("aria-busy", "false")
     assert page.inner_text("p.total") != before
+
+
+def test_the_back_link_returns_to_the_list_as_it_was_and_never_leaves_the_console(console: Console) -> None:
+    page = console.page
+    console.sign_in()
+    console.open("/orders/1")  # opened directly (a shared link): back is the list itself
+    page.wait_for_selector("#order-status")
+    assert page.get_attribute("main a[href^='#/orders']", "href") == "#/orders"
+    console.open("/orders?status=paid&offset=0")
+    page.wait_for_selector("table.orders tbody tr")
+    page.click("table.orders tbody tr:first-child a")
+    page.wait_for_selector("#order-status")
+    back = page.locator("main p a").first
+    assert back.get_attribute("href") == "#/orders?status=paid&offset=0"
+    back.click()
+    expect(page.locator("input[name=status][value=paid]")).to_be_checked()  # the same list
+    assert page.url.startswith(console.served.url)
 
 
 def test_daily_sales_have_two_decimals_everywhere(console: Console) -> None:

@@ -71,6 +71,8 @@ export async function api(path, { method = 'GET', body, bearer } = {}) {
 }
 
 // A query string from an object, leaving out empty values; arrays repeat the parameter.
+// "?status=paid&status=shipped&limit=50": empty values left out, lists repeated (one builder for the
+// API's query strings and the console's own addresses, see router.js).
 export function query(params) {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {

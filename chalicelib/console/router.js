@@ -1,6 +1,7 @@
 // Pages are addressed by the URL's fragment: #/orders?status=paid&offset=50, #/orders/12, ...
 // so that back, forward, reload and a shared link all work with files served as they are.
 import { useEffect, useState } from './lib.js';
+import { query } from './api.js';
 
 export function currentRoute() {
   const raw = location.hash.replace(/^#/, '') || '/';
@@ -19,14 +20,19 @@ export function useRoute() {
 }
 
 export function href(path, params = {}) {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (item !== undefined && item !== null && item !== '') search.append(name, String(item));
-    }
-  }
-  const text = search.toString();
-  return `#${path}${text ? `?${text}` : ''}`;
+  return `#${path}${query(params)}`;
+}
+
+// Where a list was last left (its filters and page), for the back link of a record opened from it:
+// the link stays inside the console, whatever the browser's history holds.
+const LAST_LIST = 'strattera.lastList';
+
+export function rememberList(path) {
+  sessionStorage.setItem(`${LAST_LIST}.${path}`, location.hash || `#${path}`);
+}
+
+export function backTo(path) {
+  return sessionStorage.getItem(`${LAST_LIST}.${path}`) || `#${path}`;
 }
 
 export function go(path, params = {}) {

@@ -1,6 +1,7 @@
 // One order: its items (linked to their products), customer, times, and the staff's fields.
 import { html, useState, useEffect } from '../lib.js';
 import { ApiError, api } from '../api.js';
+import { backTo } from '../router.js';
 import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { ApiErrorBox, Field, Loading, Notice, ReadOnlyLine, ShopText, StatusBadge, canEdit, useLoad, useSession } from '../ui.js';
@@ -115,7 +116,7 @@ export function OrderPage({ id }) {
   const [order, setOrder] = useState(null);
   useEffect(() => loaded.data && setOrder(loaded.data), [loaded.data]);
   return html`<section class="page">
-    <p><a href="#/orders" onClick=${(e) => { if (history.length > 1) { e.preventDefault(); history.back(); } }}>← ${t('nav.orders')}</a></p>
+    <p><a href=${backTo('/orders')}>← ${t('nav.orders')}</a></p>
     <${Loading} when=${loaded.loading && !order} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('order.doing')} />
     ${order

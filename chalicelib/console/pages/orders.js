@@ -4,7 +4,7 @@ import { html } from '../lib.js';
 import { api, query } from '../api.js';
 import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
-import { go } from '../router.js';
+import { go, rememberList } from '../router.js';
 import { ApiErrorBox, EditedMark, Loading, Pager, ShopText, StatusBadge, useFilterForm, useLoad } from '../ui.js';
 
 export const STATUSES = ['unpaid', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'overdue', 'refunded'];
@@ -67,6 +67,7 @@ export function OrdersPage({ params }) {
     [key],
   );
   const page = list.data;
+  rememberList('/orders'); // the back link of a record opened from here returns to this very list
   return html`<section class="page">
     <h1>${t('orders.title')}</h1>
     <${Filters} applied=${applied} />

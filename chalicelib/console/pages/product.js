@@ -1,6 +1,7 @@
 // One product: price, stock, cost and visibility edits, the analytics inputs and overrides (each
 // edit marked, with the shop's value and the way back), and sales and stock per day.
 import { html, useState, useEffect } from '../lib.js';
+import { backTo } from '../router.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { dateTime, money, number, perDay } from '../format.js';
@@ -201,7 +202,7 @@ export function ProductPage({ id }) {
   useEffect(() => loaded.data && setProduct(loaded.data), [loaded.data]);
   const p = product;
   return html`<section class="page">
-    <p><a href="#/products" onClick=${(e) => { if (history.length > 1) { e.preventDefault(); history.back(); } }}>← ${t('nav.products')}</a></p>
+    <p><a href=${backTo('/products')}>← ${t('nav.products')}</a></p>
     <${Loading} when=${loaded.loading && !p} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('product.doing')} />
     ${p

@@ -4,7 +4,7 @@ import { html } from '../lib.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { money, number, perDay } from '../format.js';
-import { go } from '../router.js';
+import { go, rememberList } from '../router.js';
 import { ApiErrorBox, Badge, EditedMark, Loading, Pager, ShopText, StockBadge, useFilterForm, useLoad } from '../ui.js';
 
 const SORTS = ['name', '-name', 'price', '-price', 'stock_quantity', '-stock_quantity', 'days_to_zero', '-avg_daily_sales_30d', '-updated_at'];
@@ -66,6 +66,7 @@ export function ProductsPage({ params }) {
     [params.toString()],
   );
   const page = list.data;
+  rememberList('/products'); // the back link of a record opened from here returns to this very list
   const edited = (p, field) => (p.overridden.includes(field) ? html` <${EditedMark} />` : null);
   return html`<section class="page">
     <h1>${t('products.title')}</h1>
