@@ -136,8 +136,8 @@ def test_a_csp_violation_is_caught_by_these_tests(browser: Browser, served_app: 
 def test_the_overview_shows_the_runs_and_sync_all_shows_its_counts(console: Console) -> None:
     page = console.page
     console.sign_in()
-    page.wait_for_selector("#recent-runs + .table-wrap tbody tr")
-    assert "успешно" in page.inner_text("#recent-runs + .table-wrap")
+    page.wait_for_selector("#recent-runs ~ .table-wrap tbody tr")
+    assert "успешно" in page.inner_text("#recent-runs ~ .table-wrap")
     assert page.locator(".stale").count() == 0
     result = console.sync("all")
     assert "Товары: успешно — получено" in result
@@ -300,6 +300,32 @@ def test_the_back_link_returns_to_the_list_as_it_was_and_never_leaves_the_consol
     assert page.url.startswith(console.served.url)
 
 
+@pytest.mark.parametrize(
+    ("fragment", "cards"),
+    [("/orders", ".orders-cards"), ("/products", ".products-cards"), ("/", ".runs-cards")],
+)
+def test_on_a_phone_lists_are_cards_whose_figures_and_badges_are_whole(
+    browser: Browser, served_app: ServedApp, fragment: str, cards: str
+) -> None:
+    tab = Console(browser, served_app, width=375)
+    try:
+        tab.sign_in()
+        tab.open(fragment)
+        tab.page.wait_for_selector(f"{cards} li")
+        expect(tab.page.locator(".wide-list").first).to_be_hidden()  # no table to scroll sideways
+        cut = tab.page.evaluate(
+            f"""() => [...document.querySelectorAll('{cards} li *')]
+                 .filter((e) => e.children.length === 0 && e.textContent.trim())
+                 .filter((e) => {{ const r = e.getBoundingClientRect();
+                                  return e.scrollWidth > e.clientWidth + 1 || r.left < 0 || r.right > 375; }})
+                 .map((e) => e.textContent)"""
+        )
+        assert cut == [], cut  # a number, a date, an amount or a badge: each whole, on screen
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
 def test_daily_sales_have_two_decimals_everywhere(console: Console) -> None:
     console.sign_in()
     console.open("/products")
@@ -459,9 +485,9 @@ PAGES = {
 }
 READY = {
     "overview": ".chart svg",
-    "orders": "table.orders",
+    "orders": ".results",  # a table from 800 px, cards on a phone
     "order": "#order-status",
-    "products": "table.products",
+    "products": ".results",
     "product": ".chart svg",
     "run": "text=Отложенные записи",
 }

@@ -112,7 +112,7 @@ def test_a_500_character_city_wraps_on_the_order_and_in_the_list(tab: Console, o
     assert box and box["width"] <= width_of(tab) and box["height"] > 40  # it wrapped onto lines
     assert_nothing_sticks_out(tab, "order-long-city")
     tab.open("/orders")
-    tab.page.wait_for_selector("table.orders")
+    tab.page.wait_for_selector(".results")
     assert_nothing_sticks_out(tab, "orders")
     if width_of(tab) >= 800:  # the city column is shown on wide screens: the table fits its box
         wrap = tab.page.evaluate(
@@ -136,7 +136,7 @@ def test_a_500_character_brand_and_name_wrap_on_the_product_and_in_the_list(tab:
     assert box and box["width"] <= width_of(tab)
     assert_nothing_sticks_out(tab, "product-long-name")
     tab.open("/products")
-    tab.page.wait_for_selector("table.products")
+    tab.page.wait_for_selector(".results")
     assert_nothing_sticks_out(tab, "products")
 
 
@@ -166,11 +166,12 @@ def test_an_unknown_status_is_shown_as_the_shops_word(tab: Console, odd: Any):
     expect(page.locator("#order-status")).to_have_value("pending")
     assert "status." not in page.inner_text("main")
     tab.open("/orders")
-    page.wait_for_selector("table.orders")
+    page.wait_for_selector(".results")
     expect(page.locator("label.check", has_text="pending")).to_have_count(1)
     page.check("label.check:has-text('pending') input")
     page.click("form.filters button[type=submit]")
     expect(page.locator("p.total")).to_have_text("Найдено заказов: 1")
-    expect(page.locator("table.orders tbody .badge")).to_have_text(["pending"])
+    listed = "table.orders tbody .badge" if width_of(tab) >= 800 else ".orders-cards .badge"
+    expect(page.locator(listed)).to_have_text(["pending"])
     assert "status." not in page.inner_text("main")
     tab.shot(f"shop-text-pending-{width_of(tab)}", full_page=True)

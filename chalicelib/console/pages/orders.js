@@ -59,6 +59,25 @@ function Filters({ applied }) {
   </form>`;
 }
 
+// On a phone each order is a card whose number, date, amount and status are always whole.
+function OrderCards({ orders }) {
+  return html`<ul class="record-cards orders-cards" aria-label=${t('orders.title')}>
+    ${orders.map(
+      (o) => html`<li class=${`record-card${o.deleted_upstream_at ? ' gone' : ''}`}>
+        <p class="record-line">
+          <a href=${`#/orders/${o.id}`}>№ ${o.external_id}</a>
+          <span class="record-amount">${money(o.total_amount)}</span>
+        </p>
+        <p class="record-line">
+          <span class="muted">${dateTime(o.created_at)}</span>
+          <span><${StatusBadge} status=${o.status} />${o.overridden.includes('status') ? html` <${EditedMark} />` : null}</span>
+        </p>
+        <p class="record-who"><${ShopText} text=${o.customer.name} />${o.customer.city ? html`, <${ShopText} text=${o.customer.city} />` : null}</p>
+      </li>`,
+    )}
+  </ul>`;
+}
+
 export function OrdersPage({ params }) {
   const applied = filtersFrom(params);
   const key = params.toString();
@@ -76,7 +95,7 @@ export function OrdersPage({ params }) {
     ${page
       ? html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
           <p class="total" aria-live="polite">${t('orders.total', { n: number(page.total) })}</p>
-          ${page.items.length === 0 ? html`<p>${t('orders.none')}</p>` : html`<div class="table-wrap"><table class="orders">
+          ${page.items.length === 0 ? html`<p>${t('orders.none')}</p>` : html`<${OrderCards} orders=${page.items} /><div class="table-wrap wide-list"><table class="orders">
             <caption class="visually-hidden">${t('orders.title')}</caption>
             <thead><tr>
               <th scope="col">${t('orders.number')}</th><th scope="col" class="wide-only">${t('orders.created')}</th>

@@ -85,12 +85,26 @@ function SyncControls({ onDone }) {
 }
 
 function RecentRuns({ runs }) {
-  return html`<div class="table-wrap"><table>
+  const withErrors = runs.some((r) => r.error);
+  return html`<ul class="record-cards runs-cards" aria-label=${t('runs.title')}>
+    ${runs.map(
+      (r) => html`<li class="record-card">
+        <p class="record-line">
+          <span><a href=${`#/runs/${r.id}`}>#${r.id}</a> ${t(`resource.${r.resource}`)}</span>
+          <${Badge} kind=${`run-${r.status}`}>${t(`runStatus.${r.status}`)}<//>
+        </p>
+        <p class="record-line muted"><span>${dateTime(r.started_at)}, ${t(`trigger.${r.trigger}`)}</span><span>${seconds(r.started_at, r.finished_at)}</span></p>
+        <p class="small">${r.not_modified ? t('run.notModified') : counts(r.counts)}</p>
+        ${r.error ? html`<p class="small run-error">${r.error}</p>` : null}
+      </li>`,
+    )}
+  </ul>
+  <div class="table-wrap wide-list"><table>
     <caption class="visually-hidden">${t('runs.title')}</caption>
     <thead><tr>
       <th scope="col">#</th><th scope="col">${t('runs.resource')}</th><th scope="col">${t('runs.status')}</th>
       <th scope="col">${t('runs.started')}</th><th scope="col">${t('runs.duration')}</th>
-      <th scope="col">${t('runs.counts')}</th><th scope="col">${t('runs.error')}</th>
+      <th scope="col">${t('runs.counts')}</th>${withErrors ? html`<th scope="col">${t('runs.error')}</th>` : null}
     </tr></thead>
     <tbody>
       ${runs.map(
@@ -101,7 +115,7 @@ function RecentRuns({ runs }) {
           <td>${dateTime(r.started_at)}</td>
           <td>${seconds(r.started_at, r.finished_at)}</td>
           <td class="small">${r.not_modified ? t('run.notModified') : counts(r.counts)}</td>
-          <td class="small">${r.error || ''}</td>
+          ${withErrors ? html`<td class="small">${r.error || ''}</td>` : null}
         </tr>`,
       )}
     </tbody>

@@ -59,6 +59,25 @@ function Filters({ applied }) {
   </form>`;
 }
 
+// On a phone each product is a card: its name, stock status, price and stock always whole.
+function ProductCards({ products, edited }) {
+  return html`<ul class="record-cards products-cards" aria-label=${t('products.title')}>
+    ${products.map(
+      (p) => html`<li class=${`record-card${p.deleted_upstream_at ? ' gone' : ''}`}>
+        <p class="record-line">
+          <a href=${`#/products/${p.id}`}><${ShopText} text=${p.name} /></a>
+          <${StockBadge} status=${p.analytics.stock_status} />
+        </p>
+        <p class="record-line">
+          <span>${t('products.price')}: ${money(p.price)}${edited(p, 'price')}</span>
+          <span>${t('products.stock')}: ${number(p.stock_quantity)}${edited(p, 'stock_quantity')}</span>
+        </p>
+        ${p.is_hidden ? html`<p><${Badge} kind="hidden">${t('products.hiddenBadge')}<//></p>` : null}
+      </li>`,
+    )}
+  </ul>`;
+}
+
 export function ProductsPage({ params }) {
   const applied = filtersFrom(params);
   const list = useLoad(
@@ -76,7 +95,7 @@ export function ProductsPage({ params }) {
     ${page
       ? html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
           <p class="total" aria-live="polite">${t('products.total', { n: number(page.total) })}</p>
-          ${page.items.length === 0 ? html`<p>${t('products.none')}</p>` : html`<div class="table-wrap"><table class="products">
+          ${page.items.length === 0 ? html`<p>${t('products.none')}</p>` : html`<${ProductCards} products=${page.items} edited=${edited} /><div class="table-wrap wide-list"><table class="products">
             <caption class="visually-hidden">${t('products.title')}</caption>
             <thead><tr>
               <th scope="col">${t('products.name')}</th><th scope="col" class="wide-only">${t('products.category')}</th>
