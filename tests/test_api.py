@@ -645,3 +645,22 @@ def test_an_email_that_is_not_one_is_refused_naming_the_field(api: Api, email: s
 def test_an_email_is_saved(api: Api):
     status, order = api.send("PUT", "/api/orders/1", {"customer_email": "anna.petrova+shop@example.ru"})
     assert status == 200 and order["customer"]["email"] == "anna.petrova+shop@example.ru"
+
+
+def test_a_validation_detail_has_a_stable_type_and_its_limit(api: Api):
+    status, body = api.send("PUT", "/api/products/1/price", {"price": "1990.999"})
+    assert status == 400
+    assert body["error"]["details"] == [
+        {
+            "field": "price",
+            "message": "Decimal input should have no more than 2 decimal places",
+            "type": "decimal_max_places",
+            "limit": "2",
+        }
+    ]
+    status, body = api.send("PUT", "/api/products/1/analytics", {})
+    assert [(d["type"], d.get("limit")) for d in body["error"]["details"]] == [("at_least_one", None)]
+    status, body = api.get("/api/orders?limit=500")
+    assert [(d["field"], d["type"], d["limit"]) for d in body["error"]["details"]] == [
+        ("limit", "less_than_equal", "200")
+    ]

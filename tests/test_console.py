@@ -418,6 +418,17 @@ def test_a_failed_save_shows_the_api_message_and_keeps_what_was_typed(console: C
     assert page.locator("[data-override=price]").count() == 0
 
 
+def test_the_apis_validation_errors_are_said_in_russian_with_their_limit(console: Console) -> None:
+    page = console.page
+    _open_a_priced_product(console)
+    page.fill("#product-price", "1990.999")
+    page.click("form[data-field=price] button[type=submit]")
+    field = page.locator("form[data-field=price] .field-message")
+    expect(field).to_have_text("не больше 2 знаков после запятой")  # the API's type and limit, said here
+    text = page.inner_text("main")
+    assert "Decimal input" not in text and "Input should" not in text and "price:" not in text
+
+
 def test_the_trends_chart_follows_the_chosen_range(console: Console) -> None:
     page = console.page
     _open_a_priced_product(console, "#trends-title")

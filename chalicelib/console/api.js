@@ -1,6 +1,6 @@
 // The JSON API, as any client calls it: `Authorization: Bearer <token>`, JSON in and out.
 // The token lives in sessionStorage only (gone when the tab closes; never a URL, cookie or localStorage).
-import { t } from './i18n.js';
+import { detailText, t } from './i18n.js';
 
 const TOKEN_KEY = 'strattera.token';
 
@@ -20,7 +20,7 @@ export class ApiError extends Error {
   // The message for a field named in `details` (e.g. "price"), if the API named one.
   fieldMessage(field) {
     const found = this.details.find((d) => d && (d.field === field || String(d.field).endsWith(`.${field}`)));
-    return found ? found.message : null;
+    return found ? detailText(found) : null;
   }
 }
 

@@ -25,6 +25,15 @@ export function labelOf(kind, value) {
   return key in LANGUAGES[current] || key in LANGUAGES.ru ? t(key) : String(value);
 }
 
+// What an API validation detail says, in the person's language: by its `type` (a stable code) and
+// `limit`; the API's English message only for a code the console does not know.
+export function detailText(detail) {
+  const key = `validation.${detail.type}`;
+  if (!(key in LANGUAGES[current] || key in LANGUAGES.ru)) return detail.message;
+  const limit = detail.limit === undefined ? '' : String(detail.limit).replace('.', current === 'ru' ? ',' : '.');
+  return t(key, { limit });
+}
+
 // t('orders.total', { n: 3 }): the current language's string with {n} filled in.
 export function t(key, params = {}) {
   const text = LANGUAGES[current][key] ?? LANGUAGES.ru[key] ?? key;

@@ -1,6 +1,6 @@
 // Pieces every page uses: loading and error states, messages, pagination, badges, fields.
 import { html, useEffect, useRef, useState, useCallback, createContext, useContext } from './lib.js';
-import { labelOf, t } from './i18n.js';
+import { detailText, labelOf, t } from './i18n.js';
 import { number } from './format.js';
 import { go } from './router.js';
 
@@ -48,7 +48,7 @@ export function ApiErrorBox({ error, doing }) {
     <p class="error-message">${error.message}</p>
     ${error.status ? html`<p class="error-code">${t('error.code', { status: error.status, code: error.code })}</p>` : null}
     ${(error.details || []).filter((d) => d && d.message).map(
-      (d) => html`<p class="error-detail">${d.field ? `${d.field}: ` : ''}${d.message}</p>`,
+      (d) => html`<p class="error-detail">${d.field ? `${labelOf('field', d.field)}: ` : ''}${detailText(d)}</p>`,
     )}
   </div>`;
 }

@@ -183,15 +183,38 @@ def _plain(payload: Any) -> Any:
     return payload
 
 
+# The bound a detail's `type` is about (`less_than_equal` and 200, `string_too_long` and 2000, ...),
+# given as `limit`, so that a client can say the rule in its own words and language.
+LIMIT_KEYS = (
+    "le",
+    "ge",
+    "lt",
+    "gt",
+    "max_length",
+    "min_length",
+    "decimal_places",
+    "max_digits",
+    "multiple_of",
+)
+
+
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {
+    """One detail per problem: `field`, `message` (English, for people reading logs and programs),
+    and `type`, a stable machine code (pydantic's, or ours: `text`, `email`, `at_least_one`,
+    `date_range`, `number_out_of_range`, `id`), with `limit` where the rule has a bound."""
+    details = []
+    for item in error.errors(include_url=False, include_input=False):
+        detail: dict[str, Any] = {
             "field": ".".join(str(part) for part in item["loc"]) or None,
             "message": item["msg"],
             "type": item["type"],
         }
-        for item in error.errors(include_url=False, include_input=False)
-    ]
+        context = item.get("ctx") or {}
+        limit = next((context[key] for key in LIMIT_KEYS if key in context), None)
+        if limit is not None:
+            detail["limit"] = str(limit)
+        details.append(detail)
+    return details
 
 
 def _depth(value: Any, limit: int) -> int:
@@ -234,7 +257,14 @@ def parse_body(raw: bytes | None, headers: dict[str, str], model: type[BaseModel
         )
         raise InvalidInputError(
             "the body is not valid",
-            details=[{"field": where, "message": message, "type": "number_out_of_range"}],
+            details=[
+                {
+                    "field": where,
+                    "message": message,
+                    "type": "number_out_of_range",
+                    "limit": str(json_numbers.MAX_EXPONENT),
+                }
+            ],
         )
     try:
         return model.model_validate(data)
@@ -278,7 +308,7 @@ def parse_id(value: str, name: str = "id") -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 18 or int(value) <= 0:
         raise InvalidInputError(
             f"{name} must be a positive integer",
-            details=[{"field": name, "message": "not a positive integer"}],
+            details=[{"field": name, "message": "not a positive integer", "type": "id"}],
         )
     return int(value)
 

@@ -115,5 +115,5 @@ class DateRange(RequestModel):
     @model_validator(mode="after")
     def _ordered(self) -> DateRange:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
+            raise PydanticCustomError("date_range", "date_from is after date_to")
         return self

@@ -87,5 +87,5 @@ class RequestModel(BaseModel):
     @model_validator(mode="after")
     def _names_a_field(self) -> Self:
         if self.AT_LEAST_ONE and not self.model_fields_set:
-            raise ValueError("name at least one field to change")
+            raise PydanticCustomError("at_least_one", "name at least one field to change")
         return self
