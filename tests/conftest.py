@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,11 +255,11 @@ def browser() -> Iterator[Any]:
 ARTIFACTS = Path(__file__).resolve().parent.parent / "build" / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
-def served_app(postgres: PostgresServer) -> Iterator[ServedApp]:
-    """`chalice local` on a database of its own, synced once from a fake shop that keeps running."""
-    name, url = _create_migrated_database(postgres, "strattera_served")
-    data = ShopData(orders=300, products=40, seed=11)
+@contextmanager
+def served_shop(postgres: PostgresServer, data: ShopData, name: str) -> Iterator[ServedApp]:
+    """`chalice local` on a migrated database of its own, synced once from a fake shop serving `data`
+    (which a test may change: the shop keeps running); its output in build/test-artifacts."""
+    database, url = _create_migrated_database(postgres, f"strattera_{name}")
     try:
         with (
             FakeShop(data, token=SHOP_TOKEN) as running,
@@ -266,11 +267,18 @@ def served_app(postgres: PostgresServer) -> Iterator[ServedApp]:
                 database_url=url,
                 shop_url=running.url,
                 shop_token=SHOP_TOKEN,
-                log=ARTIFACTS / "chalice-local.log",
+                log=ARTIFACTS / f"chalice-{name}.log",
             ) as served,
         ):
             status, body = served.call("POST", "api/sync-all")
             assert status == 200, body
             yield served
     finally:
-        _drop_database(postgres, name)
+        _drop_database(postgres, database)
+
+
+@pytest.fixture(scope="session")
+def served_app(postgres: PostgresServer) -> Iterator[ServedApp]:
+    """The app as people run it, on a shop of 300 orders and 40 products."""
+    with served_shop(postgres, ShopData(orders=300, products=40, seed=11), "served") as served:
+        yield served

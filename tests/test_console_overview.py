@@ -10,30 +10,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Request, expect
 
-from devtools.fake_shop import FakeShop
 from devtools.postgres import PostgresServer
-from devtools.served_app import ServedApp, serve_app
+from devtools.served_app import ServedApp
 from devtools.shop_data import ShopData
 from tests.browser import Console
-from tests.conftest import ARTIFACTS, SHOP_TOKEN, _create_migrated_database, _drop_database
+from tests.conftest import served_shop
 
 
 @pytest.fixture(scope="module")
 def live(postgres: PostgresServer) -> Iterator[tuple[ServedApp, ShopData]]:
     data = ShopData(orders=60, products=12, seed=37)
-    name, url = _create_migrated_database(postgres, "strattera_live")
-    try:
-        with (
-            FakeShop(data, token=SHOP_TOKEN) as shop,
-            serve_app(
-                database_url=url, shop_url=shop.url, shop_token=SHOP_TOKEN, log=ARTIFACTS / "chalice-live.log"
-            ) as served,
-        ):
-            status, body = served.call("POST", "api/sync-all")
-            assert status == 200, body
-            yield served, data
-    finally:
-        _drop_database(postgres, name)
+    with served_shop(postgres, data, "live") as served:
+        yield served, data
 
 
 def today_orders(tab: Console) -> int:

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from devtools.fake_shop import FakeShop
 from devtools.postgres import PostgresServer
-from devtools.served_app import ServedApp, serve_app
+from devtools.served_app import ServedApp
 from devtools.shop_data import ShopData
 from tests.browser import Console
-from tests.conftest import ARTIFACTS, SHOP_TOKEN, _create_migrated_database, _drop_database
+from tests.conftest import served_shop
 
 LONG_CITY = "ПетропавловскКамчатский" * 21  # 483 characters (the shop may send 500), no break
 LONG_BRAND = "ФармСтандартЛексредстваТомскхимфарм" * 15
@@ -33,37 +32,26 @@ def odd(postgres: PostgresServer) -> Iterator[tuple[ServedApp, dict[str, Any]]]:
     branded, named = data.real_products()[:2]
     data.set_product(branded["id"], brand=LONG_BRAND)
     data.set_product(named["id"], name=LONG_NAME)
-    name, url = _create_migrated_database(postgres, "strattera_odd")
-    try:
-        with (
-            FakeShop(data, token=SHOP_TOKEN) as shop,
-            serve_app(
-                database_url=url, shop_url=shop.url, shop_token=SHOP_TOKEN, log=ARTIFACTS / "chalice-odd.log"
-            ) as served,
-        ):
-            status, body = served.call("POST", "api/sync-all")
-            assert status == 200, body
-            ids = {}
-            for external in (long_city, rtl, pending):
-                _, found = served.call("GET", f"api/orders?q={external}")
-                ids[external] = next(o["id"] for o in found["items"] if o["external_id"] == external)
-            products = {}
-            for external in (branded["id"], named["id"]):
-                _, found = served.call("GET", "api/products?limit=200")
-                products[external] = next(p["id"] for p in found["items"] if p["external_id"] == external)
-            yield (
-                served,
-                {
-                    "long_city": ids[long_city],
-                    "rtl": ids[rtl],
-                    "pending": ids[pending],
-                    "pending_external": pending,
-                    "branded": products[branded["id"]],
-                    "named": products[named["id"]],
-                },
-            )
-    finally:
-        _drop_database(postgres, name)
+    with served_shop(postgres, data, "odd") as served:
+        ids = {}
+        for external in (long_city, rtl, pending):
+            _, found = served.call("GET", f"api/orders?q={external}")
+            ids[external] = next(o["id"] for o in found["items"] if o["external_id"] == external)
+        products = {}
+        for external in (branded["id"], named["id"]):
+            _, found = served.call("GET", "api/products?limit=200")
+            products[external] = next(p["id"] for p in found["items"] if p["external_id"] == external)
+        yield (
+            served,
+            {
+                "long_city": ids[long_city],
+                "rtl": ids[rtl],
+                "pending": ids[pending],
+                "pending_external": pending,
+                "branded": products[branded["id"]],
+                "named": products[named["id"]],
+            },
+        )
 
 
 @pytest.fixture(params=[375, 1280])
