@@ -231,7 +231,7 @@ def test_a_staff_note_is_saved_and_a_bad_email_keeps_what_was_typed(console: Con
     page.fill("#order-customer_email", "not-an-email")
     page.click("form.staff-form button[type=submit]")
     page.wait_for_selector(".error-box")
-    said = "Это не адрес электронной почты: нужен вид имя@пример.ru"
+    said = "это не адрес электронной почты: нужен вид имя@пример.ru"  # the API's `email`, said in Russian
     assert said in page.inner_text(".field:has(#order-customer_email)")  # next to the field, in Russian
     assert page.evaluate("document.activeElement.className") == "error-box"  # focus on what went wrong
     email = page.locator("#order-customer_email")  # the field names its error for a screen reader

@@ -222,3 +222,17 @@ def test_a_customers_surname_agrees_with_the_first_name_in_gender() -> None:
     for order in data.orders:
         first, last = order["user"]["full_name"].split()
         assert last.endswith("а") == (first in WOMEN), order["user"]["full_name"]  # Юлия Попова, Иван Попов
+
+
+def test_a_gzip_bomb_is_built_when_it_is_queued_not_while_the_client_waits(shop: FakeShop) -> None:
+    from devtools.fake_shop import _bomb
+
+    size = 3 * 1024 * 1024 + 1  # a size no other test builds
+    shop.fail("gzip_bomb", size=size, path="products")
+    built = _bomb.cache_info()
+    request = urllib.request.Request(f"{shop.url}/products", headers={"Authorization": shop.token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert len(gzip.decompress(response.read())) == size
+    served = _bomb.cache_info()
+    assert (served.misses, served.hits) == (built.misses, built.hits + 1)  # served, not built again

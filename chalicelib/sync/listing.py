@@ -12,7 +12,7 @@ import codecs
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, BinaryIO, NamedTuple, Protocol
@@ -95,10 +95,9 @@ class _Scanner:
         # Numbers with a fraction arrive as Decimal, never float (NaN and Infinity too: validation
         # refuses them), bounded by their text. Integers are read by the C scanner, which refuses
         # one of over 4,300 digits: that record alone is read again with bounded integers.
-        self._decoder = json.JSONDecoder(parse_float=self._decimal, parse_constant=Decimal)
-        self._bounded = json.JSONDecoder(
-            parse_float=self._decimal, parse_int=self._integer, parse_constant=Decimal
-        )
+        decimal, integer = self._flagging(json_numbers.decimal), self._flagging(json_numbers.integer)
+        self._decoder = json.JSONDecoder(parse_float=decimal, parse_constant=Decimal)
+        self._bounded = json.JSONDecoder(parse_float=decimal, parse_int=integer, parse_constant=Decimal)
         self.out_of_range = False
         self._file = file
         self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
@@ -129,17 +128,16 @@ class _Scanner:
             if not self._more():
                 return ""
 
-    def _decimal(self, literal: str) -> Decimal | json_numbers.OutOfRange:
-        value = json_numbers.decimal(literal)
-        if isinstance(value, json_numbers.OutOfRange):
-            self.out_of_range = True
-        return value
+    def _flagging(self, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+        """`parse` (a `json_numbers` reader) that also notes an out-of-range number in the value."""
 
-    def _integer(self, literal: str) -> int | json_numbers.OutOfRange:
-        value = json_numbers.integer(literal)
-        if isinstance(value, json_numbers.OutOfRange):
-            self.out_of_range = True
-        return value
+        def read(literal: str) -> Any:
+            value = parse(literal)
+            if isinstance(value, json_numbers.OutOfRange):
+                self.out_of_range = True
+            return value
+
+        return read
 
     def value(self) -> tuple[Any, str]:
         """The JSON value at `pos` (after whitespace) and its text; `pos` moves past it."""
@@ -243,8 +241,8 @@ class Changes:
 
     def admit(self, listed: Listed, *digest_extra: object) -> bytes | None:
         """The digest to store with a record that needs validating and writing; None when it does not.
-        `digest_extra`: what else its row depends on. A record breaking the text rule is rejected
-        here, after its id is seen (so it is not taken for deleted)."""
+        `digest_extra`: what else its row depends on. A record breaking the text rule or the number
+        bound is rejected here, after its id is seen (so it is not taken for deleted)."""
         raw = listed.value
         counts = self.outcome.counts
         counts["fetched"] += 1

@@ -230,7 +230,6 @@ export default {
   'field.q': 'Search',
   'field.limit': 'Per page',
   'field.offset': 'Offset',
-  'order.emailInvalid': 'Not an e-mail address: write it as name@example.com',
   'order.unmatched': 'not matched to a product',
   'order.staffFields': 'Staff fields',
   'order.saving': 'save the order',

@@ -230,7 +230,6 @@ export default {
   'field.q': 'Поиск',
   'field.limit': 'На странице',
   'field.offset': 'Сдвиг',
-  'order.emailInvalid': 'Это не адрес электронной почты: нужен вид имя@пример.ru',
   'order.unmatched': 'не сопоставлен с товаром',
   'order.staffFields': 'Поля сотрудников',
   'order.saving': 'сохранить заказ',

@@ -1,6 +1,6 @@
 // Orders: filters beside the list (statuses, shop-local dates, search, sort), the exact total, pages.
 // The filters live in the URL, so back from an order returns to the same list.
-import { html } from '../lib.js';
+import { html, useEffect } from '../lib.js';
 import { api, query } from '../api.js';
 import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
@@ -86,7 +86,8 @@ export function OrdersPage({ params }) {
     [key],
   );
   const page = list.data;
-  rememberList('/orders'); // the back link of a record opened from here returns to this very list
+  // The back link of a record opened from here returns to this very list.
+  useEffect(() => rememberList('/orders'), [key]);
   return html`<section class="page">
     <h1>${t('orders.title')}</h1>
     <${Filters} applied=${applied} />

@@ -1,6 +1,6 @@
 // Products: search, category, hidden and stock-status filters; prices, stock, cost, margin and the
 // analytics at a glance, the stock status coloured.
-import { html } from '../lib.js';
+import { html, useEffect } from '../lib.js';
 import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { money, number, perDay } from '../format.js';
@@ -85,7 +85,8 @@ export function ProductsPage({ params }) {
     [params.toString()],
   );
   const page = list.data;
-  rememberList('/products'); // the back link of a record opened from here returns to this very list
+  // The back link of a record opened from here returns to this very list.
+  useEffect(() => rememberList('/products'), [params.toString()]);
   const edited = (p, field) => (p.overridden.includes(field) ? html` <${EditedMark} />` : null);
   return html`<section class="page">
     <h1>${t('products.title')}</h1>
