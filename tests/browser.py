@@ -57,7 +57,10 @@ def launched() -> Iterator[Browser]:
             pytest.fail(message)  # in CI the browser tests must run, never skip
         pytest.skip(message)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        # The browser's own words (a date field's "дд.мм.гггг") in the staff's language: Chromium on
+        # Linux takes its locale from LANGUAGE, with Debian's chromium-l10n installed (.ci/run does).
+        env: dict[str, str | float | bool] = {**os.environ, "LANGUAGE": "ru"}
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, env=env)
         yield browser
         browser.close()
 

@@ -504,6 +504,13 @@ READY = {
 }
 
 
+# How many tables scroll inside their own box (each a number a person must scroll sideways to read).
+SCROLLED_BOXES = (
+    "[...document.querySelectorAll('.table-wrap')]"
+    ".filter((box) => box.scrollWidth > box.clientWidth + 1).length"
+)
+
+
 @pytest.mark.parametrize("width", [375, 1280])
 def test_every_page_at_phone_and_desktop_width(browser: Browser, served_app: ServedApp, width: int) -> None:
     tab = Console(browser, served_app, width=width)
@@ -519,6 +526,8 @@ def test_every_page_at_phone_and_desktop_width(browser: Browser, served_app: Ser
             tab.shot(f"{name}-{width}", full_page=False)  # what a person sees on opening it
             # Nothing sticks out sideways: wide tables scroll inside their own box.
             assert tab.page.evaluate("document.documentElement.scrollWidth") <= width, name
+            # Nor inside its own box: at 375 px no number is read by scrolling a table sideways.
+            assert width > 375 or tab.page.evaluate(SCROLLED_BOXES) == 0, name
     finally:
         tab.close()
     assert tab.errors == [], "JavaScript errors or CSP violations"

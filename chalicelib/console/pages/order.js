@@ -138,12 +138,13 @@ export function OrderPage({ id }) {
           <section aria-labelledby="order-items">
             <h2 id="order-items">${t('order.items', { n: order.items.length })}</h2>
             <div class="table-wrap"><table>
-              <thead><tr><th scope="col">${t('order.item')}</th><th scope="col" class="num">${t('order.quantity')}</th>
-                <th scope="col" class="num">${t('order.price')}</th><th scope="col" class="num">${t('order.sum')}</th></tr></thead>
+              <thead><tr><th scope="col">${t('order.item')}</th><th scope="col" class="num wide-only">${t('order.quantity')}</th>
+                <th scope="col" class="num wide-only">${t('order.price')}</th><th scope="col" class="num">${t('order.sum')}</th></tr></thead>
               <tbody>${order.items.map(
                 (item) => html`<tr>
-                  <td>${item.product_id ? html`<a href=${`#/products/${item.product_id}`}><${ShopText} text=${item.name} /></a>` : html`<${ShopText} text=${item.name} /> <span class="muted">(${t('order.unmatched')})</span>`}</td>
-                  <td class="num">${number(item.quantity)}</td><td class="num">${money(item.price)}</td><td class="num">${money(item.total)}</td>
+                  <td>${item.product_id ? html`<a href=${`#/products/${item.product_id}`}><${ShopText} text=${item.name} /></a>` : html`<${ShopText} text=${item.name} /> <span class="muted">(${t('order.unmatched')})</span>`}
+                    <span class="phone-only muted">${number(item.quantity)} × ${money(item.price)}</span></td>
+                  <td class="num wide-only">${number(item.quantity)}</td><td class="num wide-only">${money(item.price)}</td><td class="num">${money(item.total)}</td>
                 </tr>`,
               )}</tbody>
             </table></div>
