@@ -22,6 +22,7 @@ from pg8000.native import Connection
 
 from chalicelib.config import ConnectParams
 from chalicelib.errors import DatabaseUnavailableError, RecordBusyError
+from chalicelib.problems import problem
 
 __all__ = ["Connection", "Database", "is_connection_lost", "rows_as_dicts", "sqlstate"]
 
@@ -255,7 +256,10 @@ def _translate(exc: BaseException) -> BaseException:
     if sqlstate(exc) == QUERY_CANCELED:
         return DatabaseUnavailableError("the database did not answer in time (statement timeout)")
     if sqlstate(exc) == LOCK_NOT_AVAILABLE:
-        return RecordBusyError("the record is being written by a sync; try again in a few seconds")
+        return RecordBusyError(
+            "the record is being written by a sync; try again in a few seconds",
+            details=[problem(None, "record_busy", "a running sync holds the record")],
+        )
     return exc
 
 

@@ -255,7 +255,7 @@ class ShopClient:
             for piece in inflate.feed(chunk) if inflate else (chunk,):
                 written += len(piece)
                 if written > self._max_bytes:
-                    raise UpstreamError(
+                    raise UpstreamFormatError(
                         f"GET {redact(url)}: the listing is larger than {self._max_bytes} bytes"
                         + (" once decompressed" if inflate else "")
                         + " (SYNC_LISTING_MAX_BYTES)"

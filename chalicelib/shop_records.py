@@ -22,8 +22,10 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
 )
+from pydantic_core import PydanticCustomError
 
 from chalicelib.json_numbers import OutOfRange
+from chalicelib.problems import problem
 
 MAX_MONEY = Decimal("999999999999.99")  # what NUMERIC(14, 2) holds
 
@@ -54,28 +56,29 @@ def _not_text(value: str) -> str | None:
     return f"holds a lone surrogate (U+{ord(found.group()):04X}), which is not Unicode text"
 
 
-def record_problem(value: Any, where: str = "") -> str | None:
+def record_problem(value: Any, where: str = "") -> dict[str, Any] | None:
     """Where and why `value` (a record as parsed from JSON) breaks the text rule or the number
-    bound, or None."""
+    bound, as a detail (`chalicelib.problems`: type `text`, `text_key` or `number_out_of_range`),
+    or None."""
     if isinstance(value, str):
-        problem = _not_text(value)
-        return problem and f"{where or 'record'}: {problem}"
+        found = _not_text(value)
+        return problem(where or None, "text", found) if found else None
     if isinstance(value, OutOfRange):
-        return f"{where or 'record'}: the number {value} is out of range"
+        return problem(where or None, "number_out_of_range", f"the number {value} is out of range")
     if isinstance(value, dict):
         for key, item in value.items():
             place = f"{where}.{storable(key)}" if where else storable(key)
-            problem = _not_text(key) if isinstance(key, str) else None
-            if problem:
-                return f"{place} (a field name): {problem}"
-            problem = record_problem(item, place)
-            if problem:
-                return problem
+            found = _not_text(key) if isinstance(key, str) else None
+            if found:
+                return problem(place, "text_key", found)
+            inner = record_problem(item, place)
+            if inner:
+                return inner
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            problem = record_problem(item, f"{where}.{index}" if where else str(index))
-            if problem:
-                return problem
+            inner = record_problem(item, f"{where}.{index}" if where else str(index))
+            if inner:
+                return inner
     return None
 
 
@@ -103,7 +106,7 @@ def parse_shop_time(value: Any, zone: ZoneInfo) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError("must be a string like 05.06.2025 21:31:26")
+        raise PydanticCustomError("shop_time", "must be a time like 05.06.2025 21:31:26")
     text = value.strip()
     try:
         if len(text) == 19 and text[2] == "." and text[5] == "." and text[10] == " ":
@@ -114,11 +117,11 @@ def parse_shop_time(value: Any, zone: ZoneInfo) -> datetime | None:
         else:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"is not a valid time: {text[:40]!r}") from None
+        raise PydanticCustomError("shop_time", "is not a time like 05.06.2025 21:31:26") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     if not 2000 <= parsed.year <= 2100:
-        raise ValueError(f"is out of range: {text[:40]!r}")
+        raise PydanticCustomError("shop_time_range", "is not between the years 2000 and 2100")
     return parsed
 
 

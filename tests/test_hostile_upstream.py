@@ -46,6 +46,8 @@ def test_a_broken_answer_fails_the_run_and_loses_nothing(
     run = sync.run("orders", trigger="cli")
     assert run.status == "failed"
     assert says in (run.error or "")
+    # What the console says in the staff's language: a body that broke off is a connection that did.
+    assert run.error_code == ("upstream_connection" if fault == "truncate" else "upstream_format")
     assert snapshot(db) == synced
 
 
@@ -64,6 +66,7 @@ def test_an_answer_that_never_ends_fails_the_run_in_time(
     started = time.monotonic()
     run = impatient.run("orders", trigger="cli")
     assert run.status == "failed" and "timed out" in (run.error or "")
+    assert run.error_code == "upstream_timeout"
     assert time.monotonic() - started < 4
     assert snapshot(db) == synced
 
@@ -87,6 +90,12 @@ def test_absurd_numbers_are_quarantined_with_the_reason(
     reasons = [r[0] for r in db.run("SELECT reason FROM sync_quarantine WHERE run_id = :r", r=order_run.id)]
     assert sum("total_amount" in r for r in reasons) == 3
     assert any("order_items.0.quantity" in r for r in reasons) and any(r.startswith("id:") for r in reasons)
+    # Beside each reason, its details by field and type, which the console says in Russian.
+    stored = db.run("SELECT details FROM sync_quarantine WHERE run_id = :r ORDER BY id", r=order_run.id)
+    kinds = sorted({(d["field"], d["type"]) for (details,) in stored for d in details})
+    assert ("total_amount", "greater_than_equal") in kinds and ("id", "id") in kinds, kinds
+    assert ("order_items.0.quantity", "less_than_equal") in kinds, kinds
+    assert all(d.get("message") for (details,) in stored for d in details)
     for order in orders[:4]:
         assert (
             db.run("SELECT total_amount FROM orders WHERE external_id = :e", e=order["id"])[0][0]

@@ -107,12 +107,38 @@ def test_runs_stored_before_the_trigger_names_read_right_after_them(empty_databa
                 "INSERT INTO sync_runs (resource, trigger, status) VALUES ('orders', :t, 'succeeded')",
                 t=trigger,
             )
-        assert migrate(db) == ["0006_trigger_names"]
+        assert migrate(db) == [m.version for m in load_migrations() if m.version > "0006"]
         with db.connection() as conn:
             _, stored = runs.list_runs(conn, resource=None, status=None, limit=10, offset=0)
         triggers = sorted(RunSummary.from_row(row).trigger for row in stored)
         assert triggers == ["console", "http", "schedule"]  # 'manual' was always HTTP
         with pytest.raises(Exception, match="sync_runs_trigger_check"):
             db.run("INSERT INTO sync_runs (resource, trigger, status) VALUES ('orders', 'manual', 'running')")
+    finally:
+        db.close()
+
+
+def test_runs_stored_before_the_error_codes_get_theirs_from_their_message(empty_database_url: str) -> None:
+    db = database_for(empty_database_url)
+    try:
+        migrate(db, [m for m in load_migrations() if m.version < "0008"])
+        errors = {
+            "sync_running": "another orders sync is running",
+            "interrupted": "interrupted: the run stopped before it could record its end (timeout)",
+            "no_ids": "some records had no usable id: no deletions inferred",
+            "empty_listing": "the shop listed no orders at all: no deletions inferred",
+            "internal_error": "internal error: UnicodeEncodeError",
+            None: "GET https://shop.example/api/orders answered 500: oops",  # said only in English
+        }
+        for error in errors.values():
+            db.run(
+                "INSERT INTO sync_runs (resource, trigger, status, error)"
+                " VALUES ('orders', 'http', 'failed', :e)",
+                e=error,
+            )
+        db.run("INSERT INTO sync_runs (resource, trigger, status) VALUES ('orders', 'http', 'succeeded')")
+        migrate(db)
+        stored = dict(db.run("SELECT error, error_code FROM sync_runs"))
+        assert stored == {error: code for code, error in errors.items()} | {None: None}
     finally:
         db.close()

@@ -34,6 +34,7 @@ from chalicelib.errors import (
     UnauthorizedError,
     UpstreamError,
 )
+from chalicelib.problems import validation_details
 from chalicelib.routes.auth import access_of, bearer_tokens
 from chalicelib.routes.models.text import text_problem
 from chalicelib.routes.response_headers import preflight
@@ -181,40 +182,6 @@ def _plain(payload: Any) -> Any:
     if isinstance(payload, Decimal):
         return str(payload)
     return payload
-
-
-# The bound a detail's `type` is about (`less_than_equal` and 200, `string_too_long` and 2000, ...),
-# given as `limit`, so that a client can say the rule in its own words and language.
-LIMIT_KEYS = (
-    "le",
-    "ge",
-    "lt",
-    "gt",
-    "max_length",
-    "min_length",
-    "decimal_places",
-    "max_digits",
-    "multiple_of",
-)
-
-
-def validation_details(error: ValidationError) -> list[dict[str, Any]]:
-    """One detail per problem: `field`, `message` (English, for people reading logs and programs),
-    and `type`, a stable machine code (pydantic's, or ours: `text`, `email`, `at_least_one`,
-    `date_range`, `number_out_of_range`, `id`), with `limit` where the rule has a bound."""
-    details = []
-    for item in error.errors(include_url=False, include_input=False):
-        detail: dict[str, Any] = {
-            "field": ".".join(str(part) for part in item["loc"]) or None,
-            "message": item["msg"],
-            "type": item["type"],
-        }
-        context = item.get("ctx") or {}
-        limit = next((context[key] for key in LIMIT_KEYS if key in context), None)
-        if limit is not None:
-            detail["limit"] = str(limit)
-        details.append(detail)
-    return details
 
 
 def _depth(value: Any, limit: int) -> int:

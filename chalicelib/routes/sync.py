@@ -9,6 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import wiring
 from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.problems import problem
 from chalicelib.routes.http import api_route, json_response, parse_id
 from chalicelib.routes.models.common import Page
 from chalicelib.routes.models.sync import (
@@ -37,7 +38,10 @@ def _run_now(resources: tuple[Resource, ...]) -> Response:
     for resource in resources:
         summary = service.run(resource, trigger="http", record_skipped=False, deadline_s=HTTP_DEADLINE_S)
         if summary.status == "skipped":
-            raise ConflictError(f"a {resource} sync is already running; try again when it has finished")
+            raise ConflictError(
+                f"a {resource} sync is already running; try again when it has finished",
+                details=[problem(None, "sync_running", f"a {resource} sync is running", resource=resource)],
+            )
         summaries.append(summary)
     failed = any(s.status == "failed" for s in summaries)
     return json_response(SyncResult(runs=summaries), 502 if failed else 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
@@ -16,15 +16,16 @@ COUNT_NAMES = ("fetched", "created", "updated", "unchanged", "invalid", "deleted
 RUN_COLUMNS = (
     "id, resource, trigger, status, started_at, finished_at, "
     + ", ".join(COUNT_NAMES)
-    + ", error, not_modified"
+    + ", error, error_code, not_modified"
 )
 
 
 @dataclass
 class Quarantined:
     external_id: str | None
-    reason: str
+    reason: str  # one line, English: for logs and programs
     payload: Any
+    details: list[dict[str, Any]] = field(default_factory=list)  # chalicelib.problems: what the console says
 
 
 START_RUN = f"""
@@ -33,14 +34,15 @@ RETURNING {RUN_COLUMNS}
 """
 
 RECORD_SKIPPED_RUN = f"""
-INSERT INTO sync_runs (resource, trigger, status, finished_at, error)
-VALUES (:resource, :trigger, 'skipped', clock_timestamp(), :reason)
+INSERT INTO sync_runs (resource, trigger, status, finished_at, error, error_code)
+VALUES (:resource, :trigger, 'skipped', clock_timestamp(), :reason, 'sync_running')
 RETURNING {RUN_COLUMNS}
 """
 
 FINISH_RUN = f"""
 UPDATE sync_runs SET
-    status = :status, finished_at = clock_timestamp(), error = :error, not_modified = :not_modified,
+    status = :status, finished_at = clock_timestamp(), error = :error, error_code = :error_code,
+    not_modified = :not_modified,
     fetched = :fetched, created = :created, updated = :updated, unchanged = :unchanged,
     invalid = :invalid, deleted = :deleted, restored = :restored
 WHERE id = :id
@@ -51,7 +53,8 @@ RETURNING {RUN_COLUMNS}
 # the holder of the resource's lock, so no live run can be among them.
 FAIL_INTERRUPTED_RUNS = """
 UPDATE sync_runs SET status = 'failed', finished_at = clock_timestamp(),
-       error = 'interrupted: the run stopped before it could record its end (timeout or lost connection)'
+       error = 'interrupted: the run stopped before it could record its end (timeout or lost connection)',
+       error_code = 'interrupted'
 WHERE resource = :resource AND status = 'running'
 """
 
@@ -74,10 +77,21 @@ def finish_run(
     status: str,
     counts: dict[str, int],
     error: str | None,
+    error_code: str | None = None,
     not_modified: bool = False,
 ) -> dict[str, Any]:
+    """`error`: what went wrong or was held back, in English; `error_code`: the same as a stable code
+    (migration 0008 lists them)."""
     params = {name: counts.get(name, 0) for name in COUNT_NAMES}
-    rows = conn.run(FINISH_RUN, id=run_id, status=status, error=error, not_modified=not_modified, **params)
+    rows = conn.run(
+        FINISH_RUN,
+        id=run_id,
+        status=status,
+        error=error,
+        error_code=error_code,
+        not_modified=not_modified,
+        **params,
+    )
     return rows_as_dicts(conn, rows)[0]
 
 
@@ -93,9 +107,16 @@ def quarantine(conn: Connection, run_id: int, resource: str, records: Sequence[Q
     copy_rows(
         conn,
         "sync_quarantine",
-        ("run_id", "resource", "external_id", "reason", "payload"),
+        ("run_id", "resource", "external_id", "reason", "payload", "details"),
         (
-            (run_id, resource, storable(r.external_id), storable(r.reason[:2000]), _payload_json(r.payload))
+            (
+                run_id,
+                resource,
+                storable(r.external_id),
+                storable(r.reason[:2000]),
+                _payload_json(r.payload),
+                json.dumps(storable(r.details), ensure_ascii=False, default=str),
+            )
             for r in records
         ),
     )
@@ -144,7 +165,8 @@ def get_run(conn: Connection, run_id: int) -> dict[str, Any] | None:
     run["quarantined"] = rows_as_dicts(
         conn,
         conn.run(
-            "SELECT external_id, reason, payload FROM sync_quarantine WHERE run_id = :id ORDER BY id",
+            "SELECT external_id, reason, details, payload FROM sync_quarantine"
+            " WHERE run_id = :id ORDER BY id",
             id=run_id,
         ),
     )

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.errors import InvalidInputError
-from chalicelib.sync.listing import describe
+from chalicelib.sync.listing import describe, reason_of
 from chalicelib.sync.service import RESOURCES, Resource
 
 
@@ -23,7 +23,7 @@ class SyncRequest(BaseModel):
         try:
             return cls.model_validate(event or {})
         except ValidationError as exc:
-            raise InvalidInputError(f"sync payload: {describe(exc)}") from None
+            raise InvalidInputError(f"sync payload: {reason_of(describe(exc))}") from None
 
     def ordered(self) -> list[Resource]:
         """The asked-for resources once each, products before orders (items match products)."""

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from chalicelib import json_numbers
 from chalicelib.errors import UpstreamFormatError
 from chalicelib.names import RULES_VERSION
+from chalicelib.problems import problem, validation_details
 from chalicelib.shop_records import SUSPECT_ESCAPE, record_problem
 from chalicelib.stores.runs import Quarantined
 from chalicelib.sync.compact import IdSet
@@ -39,7 +40,7 @@ class Listed(NamedTuple):
 
     value: Any  # as parsed: numbers with a fraction as Decimal
     digest: bytes  # of its text
-    problem: str | None  # where it breaks the text rule or the number bound (`shop_records.record_problem`)
+    problem: dict[str, Any] | None  # where it breaks the text rule or the number bound (record_problem)
 
 
 _listed = tuple.__new__  # Listed(...) by its fields costs twice as long, once per record
@@ -185,13 +186,18 @@ def external_id(raw: Any) -> int | None:
     return None
 
 
-def describe(error: ValidationError) -> str:
-    """A validation error as one readable line: `total_amount: Input should be a valid decimal`."""
-    parts = []
-    for item in error.errors(include_url=False)[:5]:
-        where = ".".join(str(part) for part in item["loc"]) or "record"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+def describe(error: ValidationError) -> list[dict[str, Any]]:
+    """A record's validation error as the details a quarantined record keeps (at most five)."""
+    return validation_details(error, at_most=5)
+
+
+def reason_of(details: list[dict[str, Any]]) -> str:
+    """The details as one readable line, for logs and programs:
+    `total_amount: Input should be a valid decimal; id: missing`."""
+    return "; ".join(
+        f"{d['field'] or 'record'}{' (a field name)' if d['type'] == 'text_key' else ''}: {d['message']}"
+        for d in details
+    )
 
 
 class Known(Protocol):
@@ -215,11 +221,18 @@ class Outcome:
         )
     )
     quarantined: list[Quarantined] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (code, English): why it is partial
 
-    def reject(self, raw: Any, reason: str) -> None:
+    def reject(self, raw: Any, details: list[dict[str, Any]], *, category: bool = False) -> None:
+        """Quarantine `raw` for what `details` say (`chalicelib.problems`); `category`: the record
+        is one of the shop's product categories."""
         ident = raw.get("id") if isinstance(raw, dict) else None
-        self.quarantined.append(Quarantined(None if ident is None else str(ident)[:100], reason, raw))
+        reason = reason_of(details)
+        if category:
+            reason = f"category: {reason}"
+            details = [problem(None, "category", "the record is a product category"), *details]
+        external = None if ident is None else str(ident)[:100]
+        self.quarantined.append(Quarantined(external, reason, raw, details))
         self.counts["invalid"] += 1
 
 
@@ -249,10 +262,11 @@ class Changes:
         ident = external_id(raw)
         if ident is None:
             self.complete = False
-            self.outcome.reject(raw, _id_problem(raw))
+            self.outcome.reject(raw, [_id_problem(raw)])
             return None
         if ident in self.seen:
-            self.outcome.reject(raw, "duplicate id in one listing: the first record with it was kept")
+            duplicate = "duplicate id in one listing: the first record with it was kept"
+            self.outcome.reject(raw, [problem("id", "duplicate_id", duplicate)])
             return None
         self.seen.add(ident)
         record_digest = digest(listed.digest, *digest_extra)
@@ -261,7 +275,7 @@ class Changes:
             counts["unchanged"] += 1
             return None
         if listed.problem:
-            self.outcome.reject(raw, listed.problem)
+            self.outcome.reject(raw, [listed.problem])
             return None
         return record_digest
 
@@ -284,17 +298,19 @@ class Changes:
     def vanished(self) -> list[int]:
         """Ids to flag as deleted upstream; none (with a note saying why) when that cannot be known."""
         if not self.complete:
-            self.outcome.notes.append("some records had no usable id: no deletions inferred")
+            self.outcome.notes.append(("no_ids", "some records had no usable id: no deletions inferred"))
             return []
         if not self.seen and self.known:
-            self.outcome.notes.append(f"the shop listed no {self.resource} at all: no deletions inferred")
+            self.outcome.notes.append(
+                ("empty_listing", f"the shop listed no {self.resource} at all: no deletions inferred")
+            )
             return []
         return [ident for ident, stored in self.known.items() if not stored[1] and ident not in self.seen]
 
 
-def _id_problem(raw: Any) -> str:
+def _id_problem(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        return f"not an object but {type(raw).__name__}"
+        return problem(None, "not_object", f"not an object but {type(raw).__name__}")
     if "id" not in raw:
-        return "id: missing"
-    return f"id: not a positive integer ({str(raw.get('id'))[:40]!r})"
+        return problem("id", "missing", "missing")
+    return problem("id", "id", f"not a positive integer ({str(raw.get('id'))[:40]!r})")

@@ -158,13 +158,13 @@ class ProductsSync:
                 continue
             if ident in ancestors or len(ancestry_path(raw.get("ancestry"))) < 2:
                 if problem:
-                    outcome.reject(raw, f"category: {problem}")
+                    outcome.reject(raw, [problem], category=True)
                     names[ident] = ""
                     continue
                 try:
                     names[ident] = ShopCategory.model_validate(raw).name
                 except ValidationError as exc:
-                    outcome.reject(raw, f"category: {describe(exc)}")
+                    outcome.reject(raw, describe(exc), category=True)
                     names[ident] = ""
         return names  # an invalid category keeps its id (its children are still products) with no name
 

@@ -21,7 +21,15 @@ from typing import Any, BinaryIO, Literal, Protocol
 from pydantic import BaseModel
 
 from chalicelib.db import Connection, Database
-from chalicelib.errors import DatabaseUnavailableError, StratteraError
+from chalicelib.errors import (
+    DatabaseUnavailableError,
+    ListingStorageError,
+    StratteraError,
+    UpstreamError,
+    UpstreamFormatError,
+    UpstreamHTTPError,
+    UpstreamTimeoutError,
+)
 from chalicelib.shop_client import ShopClient
 from chalicelib.stores import runs
 from chalicelib.sync import spool, validators
@@ -62,6 +70,21 @@ class RunCounts(BaseModel):
     restored: int = 0
 
 
+# Why a run failed, as the stable code the console says in the staff's language (most specific first).
+RUN_ERROR_CODES: list[tuple[type[StratteraError], str]] = [
+    (UpstreamHTTPError, "upstream_http"),
+    (UpstreamTimeoutError, "upstream_timeout"),
+    (UpstreamFormatError, "upstream_format"),
+    (UpstreamError, "upstream_connection"),  # no connection, or it broke off
+    (ListingStorageError, "listing_storage"),
+    (DatabaseUnavailableError, "database_unavailable"),
+]
+
+
+def error_code(exc: BaseException) -> str:
+    return next((code for kind, code in RUN_ERROR_CODES if isinstance(exc, kind)), "internal_error")
+
+
 class RunSummary(BaseModel):
     """One sync run, as `sync_runs` records it and the API shows it."""
 
@@ -73,6 +96,7 @@ class RunSummary(BaseModel):
     finished_at: datetime | None
     counts: RunCounts
     error: str | None
+    error_code: str | None = None  # the same as a stable code (migration 0008), for the console
     not_modified: bool = False  # the shop answered 304 to the last listing's validators
 
     @classmethod
@@ -159,20 +183,20 @@ class SyncService:
             # No connection, or it was lost: nowhere to record the run, so the log line (with the
             # RunFailed metric the alarm reads) is its record; the caller sees the error (503 over
             # HTTP, exit 1 from the shell). A run left `running` is marked interrupted by the next.
-            self._log(self._unrecorded(resource, trigger, "failed", exc.message))
+            self._log(self._unrecorded(resource, trigger, "failed", exc.message, "database_unavailable"))
             raise
         self._log(summary)
         return summary
 
     @staticmethod
     def _unrecorded(
-        resource: Resource, trigger: Trigger, status: Literal["failed", "skipped"], reason: str
+        resource: Resource, trigger: Trigger, status: Literal["failed", "skipped"], reason: str, code: str
     ) -> RunSummary:
         """A run that has no row in `sync_runs` (id None): only its log line tells of it."""
         now = datetime.now().astimezone()
         return RunSummary(
             id=None, resource=resource, trigger=trigger, status=status,
-            started_at=now, finished_at=now, counts=RunCounts(), error=reason,
+            started_at=now, finished_at=now, counts=RunCounts(), error=reason, error_code=code,
         )  # fmt: skip
 
     def _skipped(self, conn: Connection, resource: Resource, trigger: Trigger, record: bool) -> RunSummary:
@@ -182,7 +206,7 @@ class SyncService:
                 runs.record_skipped_run(conn, resource=resource, trigger=trigger, reason=reason)
             )
         else:
-            summary = self._unrecorded(resource, trigger, "skipped", reason)
+            summary = self._unrecorded(resource, trigger, "skipped", reason, "sync_running")
         self._log(summary)
         return summary
 
@@ -202,7 +226,10 @@ class SyncService:
                 log.exception("sync run failed", extra={"run_id": run_id, "resource": applier.resource})
             try:
                 conn.run("ROLLBACK")
-                row = runs.finish_run(conn, run_id, status="failed", counts={"fetched": 0}, error=error)
+                code = error_code(exc)
+                row = runs.finish_run(
+                    conn, run_id, status="failed", counts={"fetched": 0}, error=error, error_code=code
+                )
             except Exception:
                 # The connection is gone; the next run of this resource marks this one failed.
                 raise DatabaseUnavailableError(f"lost the database during the run: {error}") from exc
@@ -246,8 +273,9 @@ class SyncService:
         outcome = applier.apply(conn, file)
         runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
         status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
-        note = "; ".join(outcome.notes) or None
-        row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note)
+        note = "; ".join(text for _, text in outcome.notes) or None
+        code = outcome.notes[0][0] if outcome.notes else None
+        row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note, error_code=code)
         # In the transaction that applied the listing: a failed run never saves them.
         validators.save(conn, resource=resource, validators=listing.validators, context=self._listing_context)
         conn.run("COMMIT")

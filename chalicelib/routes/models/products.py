@@ -100,6 +100,12 @@ class AnalyticsUpdate(RequestModel):
     trend: Trend | None = None
 
 
+class AnalyticsDefaults(BaseModel):
+    min_stock: int
+    delivery_days: int
+    in_transit: int
+
+
 class ProductAnalytics(BaseModel):
     avg_daily_sales_30d: Decimal
     days_to_zero: int | None
@@ -113,6 +119,7 @@ class ProductAnalytics(BaseModel):
     computed: dict[str, Any] = Field(
         default_factory=dict, description="what the service computes, for each overridden value"
     )
+    defaults: AnalyticsDefaults = Field(description="the inputs' values when the staff set none")
 
 
 class Product(BaseModel):
@@ -147,9 +154,17 @@ class Product(BaseModel):
             for field, column in COMPUTED_OF.items()
             if field in row["overridden"]
         }
+        defaults = AnalyticsDefaults(
+            **{name: row[f"default_{name}"] for name in AnalyticsDefaults.model_fields}
+        )
         analytics = ProductAnalytics(
-            **{name: row[name] for name in ProductAnalytics.model_fields if name != "computed"},
+            **{
+                name: row[name]
+                for name in ProductAnalytics.model_fields
+                if name not in ("computed", "defaults")
+            },
             computed=computed,
+            defaults=defaults,
         )
         return cls(**row, upstream=upstream, analytics=analytics)
 

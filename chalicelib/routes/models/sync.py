@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-)
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 
 from chalicelib.routes.models.common import Paging
 from chalicelib.sync.service import RunSummary
@@ -18,9 +17,19 @@ class RunListQuery(Paging):
     status: Literal["running", "succeeded", "partial", "failed", "skipped"] | None = None
 
 
+class Problem(BaseModel):
+    """One thing wrong with a record (chalicelib/problems.py)."""
+
+    field: str | None = PydanticField(description="where, e.g. `total_amount` or `order_items.0.price`")
+    type: str = PydanticField(description="a stable code: pydantic's, or the service's (docs/api.md)")
+    message: str = PydanticField(description="in English, for programs and logs")
+    limit: str | None = None
+
+
 class QuarantinedRecord(BaseModel):
     external_id: str | None
-    reason: str
+    reason: str = PydanticField(description="the details as one line, in English")
+    details: list[Problem] = PydanticField(description="empty for records quarantined before 0.5.1")
     payload: Any
 
 
