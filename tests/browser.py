@@ -30,10 +30,11 @@ CHROMIUM_FLAGS = [
 ]
 # (Waits use locators, never `wait_for_function`: Playwright evaluates that predicate with eval, which
 # the console's CSP rightly refuses, and the refusal is reported like any other.)
-# An API answer the page handles (401 on a wrong token, 409, 400) is logged by Chromium as a failed
-# resource; that is not a JavaScript error. Everything else at level "error" is.
+# An API answer the page handles (401 on a wrong token, 409, 400, 404 for a record that is not there)
+# is logged by Chromium as a failed resource; that is not a JavaScript error. Everything else at level
+# "error" is.
 HANDLED_HTTP = re.compile(
-    r"^Failed to load resource: the server responded with a status of (400|401|403|409|502)\b"
+    r"^Failed to load resource: the server responded with a status of (400|401|403|404|409|502)\b"
 )
 REPORT_CSP = """
 document.addEventListener('securitypolicyviolation', (e) =>

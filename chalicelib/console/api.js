@@ -1,6 +1,6 @@
 // The JSON API, as any client calls it: `Authorization: Bearer <token>`, JSON in and out.
 // The token lives in sessionStorage only (gone when the tab closes; never a URL, cookie or localStorage).
-import { detailText, t } from './i18n.js';
+import { detailText } from './i18n.js';
 
 const TOKEN_KEY = 'strattera.token';
 
@@ -48,7 +48,7 @@ export async function api(path, { method = 'GET', body, bearer } = {}) {
       credentials: 'omit',
     });
   } catch {
-    throw new ApiError(0, 'network_error', t('error.network'));
+    throw new ApiError(0, 'network_error', 'the server could not be reached');
   }
   const text = await response.text();
   let data = null;

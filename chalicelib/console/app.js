@@ -1,7 +1,7 @@
 // The console: sign in with an API token, then the overview, orders and products pages.
 import { html, render, useEffect, useState } from './lib.js';
 import { api, token, whenUnauthorized } from './api.js';
-import { LANGUAGES, language, setLanguage, t } from './i18n.js';
+import { LANGUAGES, errorText, language, setLanguage, t } from './i18n.js';
 import { setZone } from './format.js';
 import { useRoute } from './router.js';
 import { Loading, Session } from './ui.js';
@@ -52,7 +52,7 @@ function Shell({ session, onSignOut, onLanguage }) {
         ${link('', t('nav.overview'))} ${link('orders', t('nav.orders'))} ${link('products', t('nav.products'))}
       </nav>
       <div class="who">
-        <span title=${t(`session.access.${session.access}`)}>${session.name} · ${t(`session.access.${session.access}`)}</span>
+        <span title=${t(`session.access.${session.access}`)}><bdi class="data">${session.name}</bdi> · ${t(`session.access.${session.access}`)}</span>
         <${LanguageSwitch} onChange=${onLanguage} />
         <button type="button" class="secondary" onClick=${onSignOut}>${t('nav.signOut')}</button>
       </div>
@@ -81,7 +81,7 @@ function App() {
     whenUnauthorized(() => signOut(t('signin.expired')));
     if (!token.get()) return;
     api('me')
-      .then(signIn, (error) => (error.status === 401 ? signOut(t('signin.expired')) : setReason(error.message)))
+      .then(signIn, (error) => (error.status === 401 ? signOut(t('signin.expired')) : setReason(errorText(error))))
       .finally(() => setChecking(false));
   }, []);
 

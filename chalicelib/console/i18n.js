@@ -34,6 +34,13 @@ export function detailText(detail) {
   return t(key, { limit });
 }
 
+// What an API error says, in the person's language, by its stable `code` (docs/api.md); the API's
+// own (English) message only for a code the console does not know.
+export function errorText(error) {
+  const key = `apiError.${error.code}`;
+  return key in LANGUAGES[current] || key in LANGUAGES.ru ? t(key) : error.message;
+}
+
 // t('orders.total', { n: 3 }): the current language's string with {n} filled in.
 export function t(key, params = {}) {
   const text = LANGUAGES[current][key] ?? LANGUAGES.ru[key] ?? key;

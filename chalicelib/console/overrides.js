@@ -1,6 +1,6 @@
 // Staff edits beside the shop's values: which fields are overridden, what the shop says, and the
 // way back (DELETE .../overrides/{field}). Orders and products share it.
-import { html, useState } from './lib.js';
+import { html } from './lib.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { EditedMark } from './ui.js';
@@ -18,18 +18,13 @@ export function OverrideLine({ field, overridden, shopValue, valueKey = 'overrid
   </p>`;
 }
 
-// Drop an edit; `done(resource)` gets what the API answers, `failed(error)` the error.
-export function useRevert(path, done, failed) {
-  const [busy, setBusy] = useState(false);
-  const revert = async (field) => {
-    setBusy(true);
-    try {
-      done(await api(`${path}/overrides/${field}`, { method: 'DELETE' }), field);
-    } catch (error) {
-      failed(error);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return [revert, busy];
+// Drop an edit through the form's action (action.js): `(field) => ...` DELETEs .../overrides/{field};
+// `done(resource, field)` gets what the API answers; the notice says the shop's value is back (a field
+// the shop sends) or that the edit was cleared (a staff-only field, a default, a computed value).
+export function reverter(action, path, done, shopFields) {
+  return (field) => action.run(() => api(`${path}/overrides/${field}`, { method: 'DELETE' }), {
+    busy: 'revert',
+    done: (saved) => done(saved, field),
+    notice: { text: t(shopFields.includes(field) ? 'override.reverted' : 'override.cleared') },
+  });
 }

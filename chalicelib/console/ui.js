@@ -1,6 +1,6 @@
 // Pieces every page uses: loading and error states, messages, pagination, badges, fields.
 import { html, useEffect, useRef, useState, useCallback, createContext, useContext } from './lib.js';
-import { detailText, labelOf, t } from './i18n.js';
+import { detailText, errorText, labelOf, t } from './i18n.js';
 import { number } from './format.js';
 import { go } from './router.js';
 
@@ -15,7 +15,9 @@ export function canEdit(session) {
   return Boolean(session && session.access === 'full');
 }
 
-// Load data with `load()` whenever `deps` change: {data, error, loading, reload}.
+// Load data with `load()` whenever `deps` change: {data, error, loading, reload, replace}. `replace`
+// puts what a write answered in place of what was loaded (a saved order is the order now): a page
+// keeps one copy of its record, not a second state copied from the first.
 export function useLoad(load, deps) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
@@ -31,7 +33,8 @@ export function useLoad(load, deps) {
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { ...state, reload };
+  const replace = useCallback((data) => setState({ data, error: null, loading: false }), []);
+  return { ...state, reload, replace };
 }
 
 export function Loading({ when = true, label }) {
@@ -45,8 +48,8 @@ export function ApiErrorBox({ error, doing }) {
   if (!error) return null;
   return html`<div class="error-box" role="alert" tabindex="-1" ref=${box}>
     <p class="error-title">${doing ? t('error.while', { doing }) : t('error.title')}</p>
-    <p class="error-message">${error.message}</p>
-    ${error.status ? html`<p class="error-code">${t('error.code', { status: error.status, code: error.code })}</p>` : null}
+    <p class="error-message">${errorText(error)}</p>
+    ${error.status ? html`<p class="error-code">${t('error.code', { status: error.status })} <code>${error.code}</code></p>` : null}
     ${(error.details || []).filter((d) => d && d.message).map(
       (d) => html`<p class="error-detail">${d.field ? `${labelOf('field', d.field)}: ` : ''}${detailText(d)}</p>`,
     )}

@@ -1,11 +1,12 @@
 // One order: its items (linked to their products), customer, times, and the staff's fields.
-import { html, useState, useEffect } from '../lib.js';
+import { html, useState } from '../lib.js';
 import { api } from '../api.js';
 import { backTo } from '../router.js';
 import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { ApiErrorBox, Field, Loading, Notice, ReadOnlyLine, ShopText, StatusBadge, canEdit, useLoad, useSession } from '../ui.js';
-import { OverrideLine, useRevert } from '../overrides.js';
+import { OverrideLine, reverter } from '../overrides.js';
+import { useAction } from '../action.js';
 import { STATUSES } from './orders.js';
 
 // Staff fields of an order: the API's name, and whether the shop sends it too (then the edit overrides it).
@@ -31,21 +32,15 @@ function StaffForm({ order, onSaved }) {
   const session = useSession();
   const editable = canEdit(session);
   const [form, setForm] = useState(formOf(order));
-  const [error, setError] = useState(null);
-  const [notice, setNotice] = useState(null);
-  const [saving, setSaving] = useState(false);
-  useEffect(() => setForm(formOf(order)), [order.updated_at, order.overridden.join()]);
-  const [revert, reverting] = useRevert(
-    `orders/${order.id}`,
-    (saved, field) => {
-      setError(null);
-      setNotice({ text: t(field === 'status' ? 'override.reverted' : 'override.cleared') });
-      onSaved(saved);
-    },
-    setError,
-  );
+  const action = useAction();
+  // The form shows what the API answered, in the same render as the message that says so.
+  const saved = (answer) => {
+    setForm(formOf(answer));
+    onSaved(answer);
+  };
+  const revert = reverter(action, `orders/${order.id}`, saved, ['status']);
 
-  const save = async (e) => {
+  const save = (e) => {
     e.preventDefault();
     const before = formOf(order);
     const changes = {};
@@ -54,22 +49,15 @@ function StaffForm({ order, onSaved }) {
       if (value !== before[f.name]) changes[f.name] = value === '' && !f.shop ? null : value;
     }
     if (Object.keys(changes).length === 0) {
-      setNotice({ text: t('common.nothingChanged'), kind: 'warn' });
+      action.say({ text: t('common.nothingChanged'), kind: 'warn' });
       return;
     }
-    setSaving(true);
-    setNotice(null);
-    try {
-      const saved = await api(`orders/${order.id}`, { method: 'PUT', body: changes });
-      setError(null);
-      setNotice({ text: t('common.saved') });
-      onSaved(saved);
-    } catch (failure) {
-      setError(failure); // what was typed stays in the form
-    } finally {
-      setSaving(false);
-    }
+    // On failure what was typed stays in the form.
+    action.run(() => api(`orders/${order.id}`, { method: 'PUT', body: changes }), {
+      busy: 'save', done: saved, notice: { text: t('common.saved') },
+    });
   };
+  const error = action.error;
 
   return html`<form class="staff-form" onSubmit=${save} aria-labelledby="staff-fields" novalidate>
     <h2 id="staff-fields">${t('order.staffFields')}</h2>
@@ -91,20 +79,19 @@ function StaffForm({ order, onSaved }) {
         <${OverrideLine} field=${f.name} overridden=${order.overridden.includes(f.name)}
           shopValue=${f.shop ? labelOf('status', order.upstream_status) : undefined}
           revertLabel=${f.shop ? undefined : t('override.clear')}
-          disabled=${!editable || reverting} onRevert=${revert} />
+          disabled=${!editable || action.busy} onRevert=${revert} />
       <//>`;
     })}
     <div class="buttons">
-      <button type="submit" disabled=${!editable || saving}>${saving ? t('common.saving') : t('common.save')}</button>
+      <button type="submit" disabled=${!editable || action.busy}>${action.busy === 'save' ? t('common.saving') : t('common.save')}</button>
     </div>
-    <${Notice} notice=${notice} />
+    <${Notice} notice=${action.notice} />
   </form>`;
 }
 
 export function OrderPage({ id }) {
   const loaded = useLoad(() => api(`orders/${encodeURIComponent(id)}`), [id]);
-  const [order, setOrder] = useState(null);
-  useEffect(() => loaded.data && setOrder(loaded.data), [loaded.data]);
+  const order = loaded.data;
   return html`<section class="page">
     <p><a href=${backTo('/orders')}>← ${t('nav.orders')}</a></p>
     <${Loading} when=${loaded.loading && !order} />
@@ -149,7 +136,7 @@ export function OrderPage({ id }) {
               )}</tbody>
             </table></div>
           </section>
-          <${StaffForm} order=${order} onSaved=${setOrder} />`
+          <${StaffForm} key=${order.id} order=${order} onSaved=${loaded.replace} />`
       : null}
   </section>`;
 }

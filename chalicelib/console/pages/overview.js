@@ -2,9 +2,10 @@
 // and the headline figures with revenue by day.
 import { html, useState } from '../lib.js';
 import { api, query } from '../api.js';
-import { t } from '../i18n.js';
+import { labelOf, t } from '../i18n.js';
 import { addDays, dateTime, money, number, seconds, shopToday } from '../format.js';
 import { BarChart } from '../chart.js';
+import { useAction } from '../action.js';
 import { ApiErrorBox, Badge, ChartHead, Loading, ReadOnlyLine, canEdit, useLoad, useSession } from '../ui.js';
 
 const RESOURCES = ['products', 'orders'];
@@ -19,9 +20,16 @@ function counts(c) {
   return parts.length ? `${fetched}: ${parts.join(', ')}` : fetched;
 }
 
+// Why a run failed or is partial, in the person's language by its code; the service's English
+// message only for a run stored without one.
+export function runError(run) {
+  if (!run.error) return '';
+  return run.error_code && labelOf('runError', run.error_code) !== run.error_code ? t(`runError.${run.error_code}`) : run.error;
+}
+
 export function runLine(run) {
   const what = run.not_modified ? t('run.notModified') : counts(run.counts);
-  return `${t(`resource.${run.resource}`)}: ${t(`runStatus.${run.status}`)} — ${what}${run.error ? ` (${run.error})` : ''}`;
+  return `${t(`resource.${run.resource}`)}: ${t(`runStatus.${run.status}`)} — ${what}${run.error ? ` (${runError(run)})` : ''}`;
 }
 
 function ResourceCard({ resource, status }) {
@@ -45,25 +53,25 @@ function ResourceCard({ resource, status }) {
 
 function SyncControls({ onDone }) {
   const session = useSession();
-  const [busy, setBusy] = useState(null);
+  const action = useAction();
   const [result, setResult] = useState(null);
-  const [error, setError] = useState(null);
   const run = async (which) => {
-    setBusy(which);
-    setError(null);
     setResult(null);
-    try {
-      const done = await api(`sync-${which}`, { method: 'POST' });
-      setResult(done.runs);
-    } catch (failure) {
+    await action.run(() => api(`sync-${which}`, { method: 'POST' }), {
+      busy: which,
+      done: (done) => setResult(done.runs),
       // 502: the shop failed; the body still holds the runs, each with its reason.
-      if (failure.status === 502 && failure.body && failure.body.runs) setResult(failure.body.runs);
-      else setError(failure);
-    } finally {
-      setBusy(null);
-      onDone();
-    }
+      failed: (failure) => {
+        if (failure.status === 502 && failure.body && failure.body.runs) {
+          setResult(failure.body.runs);
+          return null;
+        }
+        return failure;
+      },
+    });
+    onDone();
   };
+  const busy = action.busy;
   const disabled = !canEdit(session) || busy !== null;
   return html`<section aria-labelledby="sync-now">
     <h2 id="sync-now">${t('sync.now')}</h2>
@@ -80,7 +88,7 @@ function SyncControls({ onDone }) {
           ${result.map((r) => html`<p class=${`run-line run-${r.status}`}>${runLine(r)}</p>`)}
         </div>`
       : null}
-    <${ApiErrorBox} error=${error} doing=${t('sync.doing')} />
+    <${ApiErrorBox} error=${action.error} doing=${t('sync.doing')} />
   </section>`;
 }
 
@@ -95,7 +103,7 @@ function RecentRuns({ runs }) {
         </p>
         <p class="record-line muted"><span>${dateTime(r.started_at)}, ${t(`trigger.${r.trigger}`)}</span><span>${seconds(r.started_at, r.finished_at)}</span></p>
         <p class="small">${r.not_modified ? t('run.notModified') : counts(r.counts)}</p>
-        ${r.error ? html`<p class="small run-error">${r.error}</p>` : null}
+        ${r.error ? html`<p class="small run-error">${runError(r)}</p>` : null}
       </li>`,
     )}
   </ul>
@@ -115,7 +123,7 @@ function RecentRuns({ runs }) {
           <td>${dateTime(r.started_at)}</td>
           <td>${seconds(r.started_at, r.finished_at)}</td>
           <td class="small">${r.not_modified ? t('run.notModified') : counts(r.counts)}</td>
-          ${withErrors ? html`<td class="small">${r.error || ''}</td>` : null}
+          ${withErrors ? html`<td class="small">${runError(r)}</td>` : null}
         </tr>`,
       )}
     </tbody>

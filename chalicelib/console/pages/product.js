@@ -3,11 +3,12 @@
 import { html, useState, useEffect } from '../lib.js';
 import { backTo } from '../router.js';
 import { api, query } from '../api.js';
-import { t } from '../i18n.js';
+import { errorText, t } from '../i18n.js';
 import { dateTime, money, number, perDay } from '../format.js';
 import { BarChart, LineChart } from '../chart.js';
 import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, ShopText, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
-import { OverrideLine, useRevert } from '../overrides.js';
+import { OverrideLine, reverter } from '../overrides.js';
+import { useAction } from '../action.js';
 
 // One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
 const SINGLE = [
@@ -15,11 +16,8 @@ const SINGLE = [
   { field: 'stock_quantity', route: 'stock', key: 'stock_quantity', integer: true, shop: true },
   { field: 'cost', route: 'cost', key: 'cost', money: true },
 ];
-const INPUTS = [
-  { field: 'min_stock', fallback: 0 },
-  { field: 'delivery_days', fallback: 14 },
-  { field: 'in_transit', fallback: 0 },
-];
+// The analytics' inputs; their defaults come with each product (analytics.defaults), from the database.
+const INPUTS = [{ field: 'min_stock' }, { field: 'delivery_days' }, { field: 'in_transit' }];
 const COMPUTED = ['avg_daily_sales_30d', 'days_to_zero', 'recommended_qty', 'trend'];
 const TRENDS = ['growing', 'stable', 'falling'];
 
@@ -30,44 +28,36 @@ function parsed(text, { integer }) {
   return value;
 }
 
-// One edit form's state: its error and message, `save(route, body)` (PUT, keeping what was typed on
-// failure) and `revert(field)` (DELETE the override).
-function useEditing(product, onSaved) {
-  const [error, setError] = useState(null);
-  const [notice, setNotice] = useState(null);
-  const [saving, setSaving] = useState(false);
-  const [revert, reverting] = useRevert(
-    `products/${product.id}`,
-    (saved, field) => {
-      setError(null);
-      setNotice({ text: t(SINGLE.some((s) => s.field === field && s.shop) ? 'override.reverted' : 'override.cleared') });
-      onSaved(saved);
-    },
-    setError,
-  );
-  const save = async (route, body, savedText = t('common.saved')) => {
-    setSaving(true);
-    setNotice(null);
-    try {
-      const saved = await api(`products/${product.id}/${route}`, { method: 'PUT', body });
-      setError(null);
-      setNotice({ text: savedText });
-      onSaved(saved);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setSaving(false);
-    }
+// One edit form's write path (action.js): `save(route, body, {done, text})` PUTs, keeping what was
+// typed on failure; `revert(field)` DELETEs the override. `done(product)` resets the form from the
+// answer in the same render as the message.
+const SHOP_FIELDS = SINGLE.filter((s) => s.shop).map((s) => s.field);
+
+function useEditing(product, onSaved, reset = () => {}) {
+  const action = useAction();
+  const done = (saved) => {
+    reset(saved);
+    onSaved(saved);
   };
-  return { error, notice, setNotice, saving, save, revert, reverting };
+  const save = (route, body, text = t('common.saved')) =>
+    action.run(() => api(`products/${product.id}/${route}`, { method: 'PUT', body }), {
+      busy: 'save', done, notice: { text },
+    });
+  const revert = reverter(action, `products/${product.id}`, done, SHOP_FIELDS);
+  return { error: action.error, notice: action.notice, say: action.say, saving: action.busy === 'save', busy: Boolean(action.busy), save, revert };
+}
+
+function textOf(product, field) {
+  return product[field] === null || product[field] === undefined ? '' : String(product[field]);
 }
 
 function SingleValue({ spec, product, onSaved }) {
   const editable = canEdit(useSession());
-  const current = product[spec.field] === null || product[spec.field] === undefined ? '' : String(product[spec.field]);
+  const current = textOf(product, spec.field);
   const [value, setValue] = useState(current);
-  const edit = useEditing(product, onSaved);
-  useEffect(() => setValue(current), [current, product.updated_at]);
+  const edit = useEditing(product, onSaved, (saved) => setValue(textOf(saved, spec.field)));
+  // Another form's save can change this value too (the analytics do not, but a revert of the price does).
+  useEffect(() => setValue(current), [current]);
   const id = `product-${spec.field}`;
   const save = (e) => {
     e.preventDefault();
@@ -77,14 +67,14 @@ function SingleValue({ spec, product, onSaved }) {
     ? (spec.money ? money(product.upstream[spec.field]) : number(product.upstream[spec.field]))
     : undefined;
   return html`<form class="single" onSubmit=${save} data-field=${spec.field}>
-    <${Field} id=${id} label=${t(`product.field.${spec.field}`)} error=${edit.error ? edit.error.fieldMessage(spec.key) || edit.error.message : null}>
+    <${Field} id=${id} label=${t(`product.field.${spec.field}`)} error=${edit.error ? edit.error.fieldMessage(spec.key) || errorText(edit.error) : null}>
       <div class="inline">
         <input id=${id} inputmode=${spec.integer ? 'numeric' : 'decimal'} value=${value} disabled=${!editable}
           aria-invalid=${edit.error ? 'true' : undefined} onInput=${(e) => setValue(e.currentTarget.value)} />
-        <button type="submit" disabled=${!editable || edit.saving}>${edit.saving ? t('common.saving') : t('common.save')}</button>
+        <button type="submit" disabled=${!editable || edit.busy}>${edit.saving ? t('common.saving') : t('common.save')}</button>
       </div>
       <${OverrideLine} field=${spec.field} overridden=${product.overridden.includes(spec.field)} shopValue=${shopValue}
-        revertLabel=${spec.shop ? undefined : t('override.clear')} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+        revertLabel=${spec.shop ? undefined : t('override.clear')} disabled=${!editable || edit.busy} onRevert=${edit.revert} />
     <//>
     <${Notice} notice=${edit.notice} />
   </form>`;
@@ -99,10 +89,10 @@ function Visibility({ product, onSaved }) {
   };
   return html`<div class="single">
     <label class="check"><input type="checkbox" id="product-hidden" checked=${product.is_hidden}
-      disabled=${!editable || edit.saving} onChange=${toggle} /> ${t('product.field.is_hidden')}</label>
+      disabled=${!editable || edit.busy} onChange=${toggle} /> ${t('product.field.is_hidden')}</label>
     <p class="hint">${t('product.hiddenHint')}</p>
     <${OverrideLine} field="is_hidden" overridden=${product.overridden.includes('is_hidden')}
-      revertLabel=${t('override.clear')} disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+      revertLabel=${t('override.clear')} disabled=${!editable || edit.busy} onRevert=${edit.revert} />
     <${ApiErrorBox} error=${edit.error} doing=${t('product.saving')} />
     <${Notice} notice=${edit.notice} />
   </div>`;
@@ -125,8 +115,7 @@ function computedText(product, field) {
 function Analytics({ product, onSaved }) {
   const editable = canEdit(useSession());
   const [form, setForm] = useState(analyticsForm(product));
-  const edit = useEditing(product, onSaved);
-  useEffect(() => setForm(analyticsForm(product)), [product.updated_at, product.overridden.join(), JSON.stringify(product.analytics)]);
+  const edit = useEditing(product, onSaved, (saved) => setForm(analyticsForm(saved)));
   const save = (e) => {
     e.preventDefault();
     const before = analyticsForm(product);
@@ -136,7 +125,7 @@ function Analytics({ product, onSaved }) {
       changes[field] = value === '' ? null : field === 'trend' ? value : parsed(value, { integer: field !== 'avg_daily_sales_30d' });
     }
     if (!Object.keys(changes).length) {
-      edit.setNotice({ text: t('common.nothingChanged'), kind: 'warn' });
+      edit.say({ text: t('common.nothingChanged'), kind: 'warn' });
       return;
     }
     edit.save('analytics', changes);
@@ -156,7 +145,7 @@ function Analytics({ product, onSaved }) {
       ${control}
       <${OverrideLine} field=${field} overridden=${product.overridden.includes(field)}
         shopValue=${extra.shopValue} valueKey=${extra.valueKey} revertLabel=${extra.revertLabel}
-        disabled=${!editable || edit.reverting} onRevert=${edit.revert} />
+        disabled=${!editable || edit.busy} onRevert=${edit.revert} />
     <//>`;
   };
   return html`<form class="analytics-form" onSubmit=${save} aria-labelledby="analytics-title">
@@ -164,8 +153,8 @@ function Analytics({ product, onSaved }) {
     <${ApiErrorBox} error=${edit.error} doing=${t('product.saving')} />
     <fieldset><legend>${t('product.inputs')}</legend>
       <div class="grid">${INPUTS.map((i) => input(i.field, {
-        shopValue: number(i.fallback), valueKey: 'override.defaultValue', revertLabel: t('override.default'),
-        hint: t('product.defaultHint', { value: i.fallback }),
+        shopValue: number(product.analytics.defaults[i.field]), valueKey: 'override.defaultValue', revertLabel: t('override.default'),
+        hint: t('product.defaultHint', { value: number(product.analytics.defaults[i.field]) }),
       }))}</div>
     </fieldset>
     <fieldset><legend>${t('product.overrides')}</legend>
@@ -175,7 +164,7 @@ function Analytics({ product, onSaved }) {
         shopValue: computedText(product, f), valueKey: 'product.computed', revertLabel: t('override.computed'),
       }))}</div>
     </fieldset>
-    <div class="buttons"><button type="submit" disabled=${!editable || edit.saving}>${edit.saving ? t('common.saving') : t('common.save')}</button></div>
+    <div class="buttons"><button type="submit" disabled=${!editable || edit.busy}>${edit.saving ? t('common.saving') : t('common.save')}</button></div>
     <${Notice} notice=${edit.notice} />
   </form>`;
 }
@@ -198,9 +187,7 @@ function Trends({ product }) {
 
 export function ProductPage({ id }) {
   const loaded = useLoad(() => api(`products/${encodeURIComponent(id)}`), [id]);
-  const [product, setProduct] = useState(null);
-  useEffect(() => loaded.data && setProduct(loaded.data), [loaded.data]);
-  const p = product;
+  const p = loaded.data;
   return html`<section class="page">
     <p><a href=${backTo('/products')}>← ${t('nav.products')}</a></p>
     <${Loading} when=${loaded.loading && !p} />
@@ -229,11 +216,11 @@ export function ProductPage({ id }) {
             </section>
             <section class="card" aria-labelledby="product-edits">
               <h2 id="product-edits">${t('product.edits')}</h2>
-              ${SINGLE.map((spec) => html`<${SingleValue} spec=${spec} product=${p} onSaved=${setProduct} />`)}
-              <${Visibility} product=${p} onSaved=${setProduct} />
+              ${SINGLE.map((spec) => html`<${SingleValue} key=${`${p.id}-${spec.field}`} spec=${spec} product=${p} onSaved=${loaded.replace} />`)}
+              <${Visibility} key=${p.id} product=${p} onSaved=${loaded.replace} />
             </section>
           </div>
-          <${Analytics} product=${p} onSaved=${setProduct} />
+          <${Analytics} key=${p.id} product=${p} onSaved=${loaded.replace} />
           <${Trends} product=${p} />`
       : null}
   </section>`;

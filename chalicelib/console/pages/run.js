@@ -1,7 +1,7 @@
 // One sync run, with the records it quarantined and why (the payload as the shop sent it).
 import { html } from '../lib.js';
 import { api } from '../api.js';
-import { t } from '../i18n.js';
+import { detailText, t } from '../i18n.js';
 import { dateTimeLong, seconds } from '../format.js';
 import { ApiErrorBox, Badge, Loading, ShopText, useLoad } from '../ui.js';
 import { runLine } from './overview.js';
@@ -15,6 +15,15 @@ function payloadText(payload) {
     DIRECTION_MARKS,
     (mark) => `\\u${mark.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+// Why a record was quarantined, in the person's language: each detail by its type (the field's name
+// as the shop sends it is data); the API's one English line only for a record quarantined before the
+// details were kept.
+function reasonText(q) {
+  if (!q.details || q.details.length === 0) return q.reason;
+  return q.details.map((d) => (d.field ? html`<code>${d.field}</code>: ${detailText(d)}` : detailText(d)))
+    .reduce((shown, part) => (shown.length ? [...shown, '; ', part] : [part]), []);
 }
 
 export function RunPage({ id }) {
@@ -32,6 +41,7 @@ export function RunPage({ id }) {
             <dt>${t('runs.started')}</dt><dd>${dateTimeLong(r.started_at)}</dd>
             <dt>${t('runs.finished')}</dt><dd>${dateTimeLong(r.finished_at)}</dd>
             <dt>${t('runs.duration')}</dt><dd>${seconds(r.started_at, r.finished_at)}</dd>
+            ${r.error ? html`<dt>${t('run.message')}</dt><dd><code class="run-message">${r.error}</code></dd>` : null}
           </dl>
           <p class="run-line">${runLine(r)}</p>
           <h2>${t('run.quarantined', { n: r.quarantined.length })}</h2>
@@ -39,7 +49,7 @@ export function RunPage({ id }) {
           ${r.quarantined.map(
             (q) => html`<article class="card quarantined">
               <h3>${t('run.externalId')}: <${ShopText} text=${q.external_id} /></h3>
-              <p><strong>${t('run.reason')}:</strong> ${q.reason}</p>
+              <p><strong>${t('run.reason')}:</strong> ${reasonText(q)}</p>
               <pre tabindex="0" aria-label=${t('run.payload')}>${payloadText(q.payload)}</pre>
             </article>`,
           )}`
