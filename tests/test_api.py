@@ -309,6 +309,7 @@ def test_an_edit_of_an_order_a_sync_holds_is_a_quick_409_not_a_wait(
     holder.close()
     assert (status, body["error"]["code"]) == (409, "conflict") and took < 6, (status, body, took)
     assert "being written by a sync" in body["error"]["message"]
+    assert [d["type"] for d in body["error"]["details"]] == ["record_busy"]  # what the console says
     assert api.send("PUT", f"/api/orders/{ident}/status", {"status": "shipped"})[0] == 200
 
 

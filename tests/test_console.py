@@ -333,6 +333,12 @@ def test_daily_sales_have_two_decimals_everywhere(console: Console) -> None:
     console.page.wait_for_selector("table.products")
     cells = console.page.locator("table.products td:nth-child(7)").all_inner_texts()
     assert cells and all(re.fullmatch(r"\d+,\d\d", cell) for cell in cells), cells
+    # A product's page: the fact and the computed value its override field offers, alike.
+    console.page.click("table.products tbody a")
+    console.page.wait_for_selector("#analytics-avg_daily_sales_30d")
+    fact = console.page.inner_text(".facts dt:has-text('Продаж в день') + dd")
+    placeholder = console.page.get_attribute("#analytics-avg_daily_sales_30d", "placeholder")
+    assert re.fullmatch(r"\d+,\d\d", fact) and placeholder == f"расчёт: {fact}", (fact, placeholder)
 
 
 # -- products --------------------------------------------------------------------------------------
@@ -371,9 +377,12 @@ def test_products_price_and_cost_edits_move_the_margin_survive_a_sync_and_revert
     page.wait_for_selector(f"[data-fact=cost]:has-text('{rub(Decimal('100'))}')")
     assert page.inner_text("[data-fact=margin]") == rub(shop_price - 100)
 
-    page.fill("#product-price", "2000.00")
+    # The field shows money as the page does, and reads it back so.
+    assert page.input_value("#product-price") == rub(shop_price).removesuffix("\u00a0₽")
+    page.fill("#product-price", "2\u00a0000,00")
     page.click("form[data-field=price] button[type=submit]")
     page.wait_for_selector(f"[data-fact=price]:has-text('{rub(Decimal('2000'))}')")
+    assert page.input_value("#product-price") == "2\u00a0000,00"
     assert page.inner_text("[data-fact=margin]") == rub(Decimal("1900"))
     assert f"в магазине: {rub(shop_price)}" in page.inner_text("[data-override=price]")
 

@@ -13,14 +13,20 @@ export function shopZone() {
 
 const GROUP = '\u00a0';
 
-// "4250.00" -> "4 250,00 ₽". Money arrives as a string and is formatted as one: never through a float.
-export function money(value) {
-  if (value === null || value === undefined || value === '') return '—';
+// "4250.00" -> "4 250,00": an amount as the shop writes it, without the sign (what a money field
+// shows; the field reads it back, spaces and comma included). A string formatted as one: no float.
+export function amount(value) {
   const text = String(value);
   const negative = text.startsWith('-');
   const [whole, fraction = ''] = text.replace('-', '').split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, GROUP);
-  return `${negative ? '−' : ''}${grouped},${fraction.padEnd(2, '0').slice(0, 2)}${GROUP}₽`;
+  return `${negative ? '−' : ''}${grouped},${fraction.padEnd(2, '0').slice(0, 2)}`;
+}
+
+// "4250.00" -> "4 250,00 ₽".
+export function money(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  return `${amount(value)}${GROUP}₽`;
 }
 
 export function number(value) {

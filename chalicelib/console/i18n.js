@@ -18,27 +18,28 @@ export function setLanguage(lang) {
   document.documentElement.lang = lang;
 }
 
+// The string for `key`, or `otherwise` when no language has one: what the shop or the API said, for
+// a value or a code the console does not know (never the key itself).
+export function translated(key, otherwise, params = {}) {
+  return key in LANGUAGES[current] || key in LANGUAGES.ru ? t(key, params) : otherwise;
+}
+
 // labelOf('status', 'paid'): the translation of a value the shop sends, or the shop's own word for
 // one the console does not know (a new status is shown as the shop names it, never as a key).
 export function labelOf(kind, value) {
-  const key = `${kind}.${value}`;
-  return key in LANGUAGES[current] || key in LANGUAGES.ru ? t(key) : String(value);
+  return translated(`${kind}.${value}`, String(value));
 }
 
 // What an API validation detail says, in the person's language: by its `type` (a stable code) and
 // `limit`; the API's English message only for a code the console does not know.
 export function detailText(detail) {
-  const key = `validation.${detail.type}`;
-  if (!(key in LANGUAGES[current] || key in LANGUAGES.ru)) return detail.message;
   const limit = detail.limit === undefined ? '' : String(detail.limit).replace('.', current === 'ru' ? ',' : '.');
-  return t(key, { limit });
+  return translated(`validation.${detail.type}`, detail.message, { limit });
 }
 
-// What an API error says, in the person's language, by its stable `code` (docs/api.md); the API's
-// own (English) message only for a code the console does not know.
+// What an API error says, in the person's language, by its stable `code` (docs/api.md).
 export function errorText(error) {
-  const key = `apiError.${error.code}`;
-  return key in LANGUAGES[current] || key in LANGUAGES.ru ? t(key) : error.message;
+  return translated(`apiError.${error.code}`, error.message);
 }
 
 // t('orders.total', { n: 3 }): the current language's string with {n} filled in.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
@@ -25,7 +25,7 @@ class Quarantined:
     external_id: str | None
     reason: str  # one line, English: for logs and programs
     payload: Any
-    details: list[dict[str, Any]] = field(default_factory=list)  # chalicelib.problems: what the console says
+    details: list[dict[str, Any]]  # chalicelib.problems: what the console says, by type
 
 
 START_RUN = f"""

@@ -2,7 +2,7 @@
 // and the headline figures with revenue by day.
 import { html, useState } from '../lib.js';
 import { api, query } from '../api.js';
-import { labelOf, t } from '../i18n.js';
+import { t, translated } from '../i18n.js';
 import { addDays, dateTime, money, number, seconds, shopToday } from '../format.js';
 import { BarChart } from '../chart.js';
 import { useAction } from '../action.js';
@@ -24,7 +24,7 @@ function counts(c) {
 // message only for a run stored without one.
 export function runError(run) {
   if (!run.error) return '';
-  return run.error_code && labelOf('runError', run.error_code) !== run.error_code ? t(`runError.${run.error_code}`) : run.error;
+  return translated(`runError.${run.error_code}`, run.error);
 }
 
 export function runLine(run) {

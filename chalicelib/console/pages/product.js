@@ -1,10 +1,10 @@
 // One product: price, stock, cost and visibility edits, the analytics inputs and overrides (each
 // edit marked, with the shop's value and the way back), and sales and stock per day.
-import { html, useState, useEffect } from '../lib.js';
+import { html, useState } from '../lib.js';
 import { backTo } from '../router.js';
 import { api, query } from '../api.js';
 import { errorText, t } from '../i18n.js';
-import { dateTime, money, number, perDay } from '../format.js';
+import { amount, dateTime, money, number, perDay } from '../format.js';
 import { BarChart, LineChart } from '../chart.js';
 import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, ShopText, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
 import { OverrideLine, reverter } from '../overrides.js';
@@ -20,6 +20,11 @@ const SINGLE = [
 const INPUTS = [{ field: 'min_stock' }, { field: 'delivery_days' }, { field: 'in_transit' }];
 const COMPUTED = ['avg_daily_sales_30d', 'days_to_zero', 'recommended_qty', 'trend'];
 const TRENDS = ['growing', 'stable', 'falling'];
+
+// A computed value as the page shows it elsewhere: daily sales with two decimals, the rest as numbers.
+function shown(field, value) {
+  return field === 'avg_daily_sales_30d' ? perDay(value) : number(value);
+}
 
 // What a person typed, as the API takes it: integers as numbers, money and decimals as strings.
 function parsed(text, { integer }) {
@@ -47,17 +52,17 @@ function useEditing(product, onSaved, reset = () => {}) {
   return { error: action.error, notice: action.notice, say: action.say, saving: action.busy === 'save', busy: Boolean(action.busy), save, revert };
 }
 
-function textOf(product, field) {
-  return product[field] === null || product[field] === undefined ? '' : String(product[field]);
+// A field's text as the page shows the value: money the shop's way ("1 990,00"), a count as it is.
+function textOf(product, spec) {
+  const value = product[spec.field];
+  if (value === null || value === undefined) return '';
+  return spec.money ? amount(value) : String(value);
 }
 
 function SingleValue({ spec, product, onSaved }) {
   const editable = canEdit(useSession());
-  const current = textOf(product, spec.field);
-  const [value, setValue] = useState(current);
-  const edit = useEditing(product, onSaved, (saved) => setValue(textOf(saved, spec.field)));
-  // Another form's save can change this value too (the analytics do not, but a revert of the price does).
-  useEffect(() => setValue(current), [current]);
+  const [value, setValue] = useState(textOf(product, spec));
+  const edit = useEditing(product, onSaved, (saved) => setValue(textOf(saved, spec)));
   const id = `product-${spec.field}`;
   const save = (e) => {
     e.preventDefault();
@@ -109,7 +114,7 @@ function computedText(product, field) {
   const value = product.analytics.computed[field];
   if (value === undefined) return undefined;
   if (value === null) return '—';
-  return field === 'trend' ? t(`trend.${value}`) : number(value);
+  return field === 'trend' ? t(`trend.${value}`) : shown(field, value);
 }
 
 function Analytics({ product, onSaved }) {
@@ -160,7 +165,7 @@ function Analytics({ product, onSaved }) {
     <fieldset><legend>${t('product.overrides')}</legend>
       <p class="hint">${t('product.overridesHint')}</p>
       <div class="grid">${COMPUTED.map((f) => input(f, {
-        placeholder: f === 'trend' ? '' : t('product.computed', { value: number(product.analytics[f]) }),
+        placeholder: f === 'trend' ? '' : t('product.computed', { value: shown(f, product.analytics[f]) }),
         shopValue: computedText(product, f), valueKey: 'product.computed', revertLabel: t('override.computed'),
       }))}</div>
     </fieldset>
