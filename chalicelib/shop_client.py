@@ -128,12 +128,20 @@ class ShopClient:
         return into.getvalue()
 
     def fetch_listing(
-        self, resource: str, *, deadline: float, into: BinaryIO, validators: Validators | None = None
+        self,
+        resource: str,
+        *,
+        deadline: float,
+        into: BinaryIO,
+        validators: Validators | None = None,
+        on_body: Callable[[], None] | None = None,
     ) -> Listing:
         """`GET <base>/<resource>` with its body (decompressed) written to `into` from its start,
         conditional on `validators` when given (`If-None-Match`, `If-Modified-Since`): a 304 is a
-        listing that did not change. Raises `UpstreamHTTPError`, `UpstreamTimeoutError` or
-        `UpstreamError` after the retries; `ListingStorageError` when `into` cannot take it."""
+        listing that did not change. `on_body()` is called when a listing's body starts to arrive
+        (on every attempt that gets that far), before it is read. Raises `UpstreamHTTPError`,
+        `UpstreamTimeoutError` or `UpstreamError` after the retries; `ListingStorageError` when
+        `into` cannot take it."""
         url = f"{self.base_url}/{resource}"
         conditions = {}
         if validators and validators.etag:
@@ -147,7 +155,7 @@ class ShopClient:
             wait: float | None = None
             try:
                 status, headers, body, received = self._get(
-                    url, deadline, into, refresh=refresh_now, conditions=conditions
+                    url, deadline, into, refresh=refresh_now, conditions=conditions, on_body=on_body
                 )
                 refresh_now = False
             except (TimeoutError, UpstreamTimeoutError) as exc:
@@ -195,7 +203,14 @@ class ShopClient:
             self._sleep(wait)
 
     def _get(
-        self, url: str, deadline: float, into: BinaryIO, *, refresh: bool, conditions: dict[str, str]
+        self,
+        url: str,
+        deadline: float,
+        into: BinaryIO,
+        *,
+        refresh: bool,
+        conditions: dict[str, str],
+        on_body: Callable[[], None] | None = None,
     ) -> tuple[int, dict[str, str], bytes, tuple[int, int, str]]:
         """(status, headers with lower-case names, an error answer's first bytes, and for a 2xx
         what `_receive` wrote)."""
@@ -220,6 +235,8 @@ class ShopClient:
         try:
             names = {k.lower(): v for k, v in response.headers.items()}
             if 200 <= response.status < 300:
+                if on_body:
+                    on_body()
                 return response.status, names, b"", self._receive(response, url, deadline, into)
             # An error answer: only as much as a message quotes (urllib3 inflates it, if need be).
             return response.status, names, response.read(ERROR_BODY_BYTES, decode_content=True), (0, 0, "")

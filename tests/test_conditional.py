@@ -5,14 +5,16 @@ of zone or digest rules (the listing context) makes the next run fetch in full."
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from chalicelib.db import Database
+from chalicelib.db import Connection, Database
 from chalicelib.shop_client import Validators
 from chalicelib.sync import SyncService
+from chalicelib.sync.compact import StoredDigests
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from chalicelib.sync.service import Applier
@@ -57,6 +59,32 @@ def test_an_unchanged_listing_is_a_304_that_writes_nothing(db: Database, shop: F
     assert "not modified" in again.one_line()
     assert db.run("SELECT not_modified FROM sync_runs WHERE id = :id", id=again.id) == [[True]]
     assert shop.requests_for("orders")[-1].status == 304
+
+
+class CountingOrders(OrdersSync):
+    """Orders that note on which thread what is stored was read, and while the listing was where."""
+
+    def __init__(self) -> None:
+        super().__init__(ZONE)
+        self.read_on: list[str] = []
+
+    def prepare(self, conn: Connection) -> StoredDigests:
+        self.read_on.append(threading.current_thread().name)
+        return super().prepare(conn)
+
+
+def test_what_is_stored_is_read_while_a_listing_downloads_and_never_for_a_304(
+    db: Database, shop: FakeShop, shop_data: ShopData
+):
+    orders = CountingOrders()
+    sync = SyncService(db, make_client(shop.url, Sleeps()), {"orders": orders}, deadline_s=60)
+    assert sync.run("orders", trigger="cli").counts.created == len(shop_data.orders)
+    assert orders.read_on == ["sync-read-ahead"]  # beside the download, not after it
+    assert sync.run("orders", trigger="cli").not_modified
+    assert orders.read_on == ["sync-read-ahead"]  # a 304: nothing to compare, nothing read
+    shop_data.move_statuses(3)
+    assert sync.run("orders", trigger="cli").counts.updated == 3
+    assert len(orders.read_on) == 2
 
 
 def test_a_new_etag_with_the_same_content_is_an_ordinary_unchanged_run(

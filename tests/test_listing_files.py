@@ -25,6 +25,7 @@ from chalicelib.db import Connection, Database
 from chalicelib.errors import UpstreamFormatError
 from chalicelib.shop_client import PIECE, Gunzip
 from chalicelib.sync import SyncService, spool
+from chalicelib.sync.compact import StoredDigests
 from chalicelib.sync.listing import Outcome, iter_records
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
@@ -221,14 +222,14 @@ class Watching(OrdersSync):
         self.fail_after = fail_after
         self.seen: list[str] = []
 
-    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome:
+    def apply(self, conn: Connection, listing: BinaryIO, stored: StoredDigests) -> Outcome:
         self.seen = sorted(os.listdir(self.folder))
         if self.fail_after is not None:
             records = iter_records(listing)
             for _ in range(self.fail_after):
                 next(records)
             raise RuntimeError("a bug, half-way through the listing")
-        return super().apply(conn, listing)
+        return super().apply(conn, listing, stored)
 
 
 def test_the_listing_lives_in_a_file_of_its_own_that_the_run_removes(

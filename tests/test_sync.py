@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 
+from chalicelib import edits
 from chalicelib.db import Database
 from chalicelib.errors import DatabaseUnavailableError
 from chalicelib.names import normalize_name
+from chalicelib.stores import analytics
 from chalicelib.sync import RunSummary, SyncService
+from chalicelib.sync.orders import MOVES_UP_TO
 from devtools.fake_shop import FakeShop
 from devtools.shop_data import DELIVERY_NAME, ShopData
 from tests.conftest import SYNC_LOCKS, ZONE, Sleeps, database_for, sync_lock_holders, wait_until
@@ -661,6 +664,62 @@ def test_sales_stay_exact_through_every_kind_of_change(sync: SyncService, db: Da
     _, orders_run = synced(sync)
     assert orders_run.counts.updated == 5
     assert stored_sales(db) == expected_sales(shop_data)
+
+
+PER_DAY_TABLES = {
+    "product_trends": """SELECT product_id, day, sales_qty, revenue, orders, last_sale_at FROM product_trends
+                         WHERE sales_qty <> 0 OR revenue <> 0 OR orders <> 0 OR last_sale_at IS NOT NULL
+                         ORDER BY 1, 2""",
+    "order_daily_stats": """SELECT day, status, listed, orders, revenue FROM order_daily_stats
+                            ORDER BY 1, 2, 3""",
+}
+
+
+def per_day_tables(db: Database) -> dict[str, list[list[Any]]]:
+    return {table: rows(db, sql) for table, sql in PER_DAY_TABLES.items()}
+
+
+def test_a_resync_moves_the_per_day_tables_to_what_a_rebuild_computes(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    # A re-sync's few changes move product_trends and order_daily_stats by each written order's old
+    # and new contribution (MERGE_MOVING_DAYS); after every kind of change they must equal what
+    # computing them from all orders gives.
+    synced(sync)
+    # A (product, day) with two sales: its latest one cancelled (its latest sale is then the other's).
+    pair_latest = value(
+        db,
+        """SELECT (array_agg(o.external_id ORDER BY o.created_at DESC))[1] FROM orders o
+           JOIN order_items i ON i.order_id = o.id
+           WHERE o.status NOT IN ('cancelled', 'refunded') AND i.product_id IS NOT NULL
+           GROUP BY i.product_id, (o.created_at AT TIME ZONE :tz)::date
+           HAVING count(DISTINCT o.id) >= 2 LIMIT 1""",
+        tz=ZONE.key,
+    )
+    shop_data.set_order(pair_latest, status="cancelled")
+    sales = [o for o in shop_data.orders if o["status"] not in ("cancelled", "refunded")]
+    more_items, moved, staff_cancelled = sales[:3]
+    item = more_items["order_items"][0]
+    shop_data.set_order(more_items["id"], order_items=[*more_items["order_items"], {**item, "quantity": 1}])
+    shop_data.set_order(moved["id"], created_at=sales[-1]["created_at"], total_amount="123.45")
+    staff_id = value(db, "SELECT id FROM orders WHERE external_id = :e", e=staff_cancelled["id"])
+    edits.edit_order(db, staff_id, {"status": "cancelled"}, by="test", zone=ZONE)
+    shop_data.set_order(staff_cancelled["id"], bank_card="Тинькофф *0001")
+    shop_data.move_statuses(15)
+    shop_data.change_orders(15)
+    shop_data.add_orders(5)
+    shop_data.delete_orders([sales[3]["id"], sales[4]["id"]])
+    before = per_day_tables(db)
+
+    _, orders_run = synced(sync)
+    assert 30 <= orders_run.counts.updated + orders_run.counts.created <= MOVES_UP_TO
+    assert orders_run.counts.deleted == 2
+    moved_tables = per_day_tables(db)
+    assert moved_tables != before  # the run moved them
+    db.run("DELETE FROM analytics_state")  # the next step rebuilds both tables from every order
+    with db.transaction() as conn:
+        assert analytics.ensure_built_for(conn, tz=ZONE.key)
+    assert per_day_tables(db) == moved_tables
 
 
 def test_analytics_are_derived_for_every_product(sync: SyncService, db: Database):

@@ -11,32 +11,54 @@ from collections.abc import Iterable, Iterator
 DIGEST_SIZE = 16
 
 
+def int8s(data: bytes) -> array[int]:
+    """Big-endian 8-byte integers (PostgreSQL's `int8send`, one after another) as an array."""
+    values = array("q")
+    values.frombytes(data)
+    if sys.byteorder == "little":
+        values.byteswap()
+    return values
+
+
 class StoredDigests:
     """The database's (digest, deleted upstream?) per external id, for `Changes.known`: the ids
     sorted in an array (8 bytes each), the digests in one bytes object in the same order, the few
     deleted ids in a set. A lookup is a binary search (about a microsecond)."""
 
-    def __init__(self, ids: bytes, digests: bytes, deleted: Iterable[int]) -> None:
+    def __init__(self, ids: bytes = b"", digests: bytes = b"", deleted: Iterable[int] = ()) -> None:
         """`ids`: big-endian 8-byte integers in ascending order (PostgreSQL's `int8send`);
         `digests`: `DIGEST_SIZE` bytes per id, in the same order."""
         self._ids = array("q")
-        self._ids.frombytes(ids)
-        if sys.byteorder == "little":
-            self._ids.byteswap()
-        if len(digests) != DIGEST_SIZE * len(self._ids):
+        self._digests = bytearray()
+        self._deleted: set[int] = set()
+        self.extend(ids, digests, deleted)
+
+    def extend(self, ids: bytes, digests: bytes, deleted: Iterable[int] = ()) -> None:
+        """Add more, as the constructor takes them; `ids` above those held."""
+        chunk = int8s(ids)
+        if len(digests) != DIGEST_SIZE * len(chunk):
             raise ValueError("one digest per id")
-        self._digests = digests
-        self._deleted = frozenset(deleted)
+        if chunk and self._ids and chunk[0] <= self._ids[-1]:
+            raise ValueError("ids in ascending order")
+        self._ids.extend(chunk)
+        self._digests += digests
+        self._deleted.update(deleted)
 
     def get(self, ident: int) -> tuple[bytes, bool] | None:
         at = bisect_left(self._ids, ident)
         if at == len(self._ids) or self._ids[at] != ident:
             return None
-        return self._digests[at * DIGEST_SIZE : (at + 1) * DIGEST_SIZE], ident in self._deleted
+        return bytes(self._digests[at * DIGEST_SIZE : (at + 1) * DIGEST_SIZE]), ident in self._deleted
 
     def items(self) -> Iterator[tuple[int, tuple[bytes, bool]]]:
         for at, ident in enumerate(self._ids):
-            yield ident, (self._digests[at * DIGEST_SIZE : (at + 1) * DIGEST_SIZE], ident in self._deleted)
+            yield (
+                ident,
+                (bytes(self._digests[at * DIGEST_SIZE : (at + 1) * DIGEST_SIZE]), ident in self._deleted),
+            )
+
+    def listed_count(self) -> int:
+        return len(self._ids) - len(self._deleted)
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -53,18 +75,23 @@ class IdSet:
         self._sparse: set[int] = set()
         self._count = 0
 
-    def add(self, ident: int) -> None:
+    def add(self, ident: int) -> bool:
+        """Add `ident`; whether it was new (one call where a check and an add would be two)."""
         if not 0 <= ident < self.DENSE:
-            if ident not in self._sparse:
-                self._sparse.add(ident)
-                self._count += 1
-            return
-        byte, bit = ident >> 3, 1 << (ident & 7)
-        if byte >= len(self._bits):
-            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))  # doubles
-        if not self._bits[byte] & bit:
-            self._bits[byte] |= bit
+            if ident in self._sparse:
+                return False
+            self._sparse.add(ident)
             self._count += 1
+            return True
+        byte, bit = ident >> 3, 1 << (ident & 7)
+        bits = self._bits
+        if byte >= len(bits):
+            bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))  # doubles
+        elif bits[byte] & bit:
+            return False
+        bits[byte] |= bit
+        self._count += 1
+        return True
 
     def __contains__(self, ident: object) -> bool:
         if not isinstance(ident, int):

@@ -18,9 +18,9 @@ from chalicelib.db import Connection
 from chalicelib.names import normalize_name
 from chalicelib.shop_records import ShopOrder, validation_context
 from chalicelib.stores import analytics
-from chalicelib.stores.copy import copy_in, copy_payload
+from chalicelib.stores.copy import copy_in, copy_out_rows, copy_payload
 from chalicelib.sync import staging
-from chalicelib.sync.compact import StoredDigests
+from chalicelib.sync.compact import StoredDigests, int8s
 from chalicelib.sync.listing import Changes, Outcome, describe, iter_records
 from chalicelib.sync.writer import BatchWriter
 
@@ -65,21 +65,38 @@ CREATE_STAGE = staging.create_stage("orders", OrderRow) + (
     f"SELECT o.external_id, {staging.columns(ITEM_COLUMNS, 'i.')} FROM orders o, order_items i WITH NO DATA"
 )
 
-# Every order's external id and digest, packed (see StoredDigests): two values, not a row per order,
-# which pg8000 would take 8 microseconds each to read. A digest of another length (none is) matches nothing.
+# Every order's external id and digest, packed (see StoredDigests), and the ids deleted upstream, in
+# rows of up to 65,536 ids (a row per order would take pg8000 8 microseconds each to read). Read by
+# `stored_digests` in COPY's binary form: the digests as their bytes, where a query's text would
+# bring them as hex (twice the size, decoded after: 169 MB at a million orders, as one row). A digest
+# of another length (none is) matches nothing.
 ORDER_DIGESTS = """
-SELECT coalesce(string_agg(int8send(external_id), ''::bytea ORDER BY external_id), ''::bytea),
-       coalesce(string_agg(CASE octet_length(upstream_hash) WHEN 16 THEN upstream_hash
-                                ELSE decode(repeat('00', 16), 'hex') END,
-                           ''::bytea ORDER BY external_id), ''::bytea),
-       coalesce(array_agg(external_id) FILTER (WHERE deleted_upstream_at IS NOT NULL), '{}')
+SELECT string_agg(int8send(external_id), ''::bytea ORDER BY external_id),
+       string_agg(CASE octet_length(upstream_hash) WHEN 16 THEN upstream_hash
+                       ELSE decode(repeat('00', 16), 'hex') END, ''::bytea ORDER BY external_id),
+       string_agg(int8send(external_id), ''::bytea) FILTER (WHERE deleted_upstream_at IS NOT NULL)
 FROM orders
+GROUP BY external_id >> 16
+ORDER BY external_id >> 16
 """
 
-# Shop-local days the staged orders had before this run (their order stats must be recomputed too).
-STAGED_ORDER_OLD_DAYS = """
-SELECT DISTINCT (o.created_at AT TIME ZONE :tz)::date
-FROM orders o JOIN stage_orders s USING (external_id)
+
+def stored_digests(conn: Connection) -> StoredDigests:
+    stored = StoredDigests()
+
+    def add(row: list[bytes | None]) -> None:
+        ids, digests, deleted = row
+        stored.extend(ids or b"", digests or b"", int8s(deleted or b""))
+
+    copy_out_rows(conn, ORDER_DIGESTS, add)
+    return stored
+
+
+# Shop-local days of the staged orders, before this run and after: their order stats must be recomputed.
+STAGED_ORDER_DAYS = """
+SELECT (o.created_at AT TIME ZONE :tz)::date FROM orders o JOIN stage_orders s USING (external_id)
+UNION
+SELECT (created_at AT TIME ZONE :tz)::date FROM stage_orders
 """
 
 # Shop-local days whose product sales the staged orders change (before and after): an order that is
@@ -117,13 +134,18 @@ SELECT DISTINCT (at AT TIME ZONE :tz)::date FROM moved
 """
 
 # Upsert the staged orders (the shop's columns only) and replace the items of each as a set, matched
-# to products by normalized name.
-MERGE = f"""
-WITH upserted AS ({staging.upsert("orders", OrderRow)}
-    RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted
+# to products by normalized name. Each step returns what the per-day tables need of it.
+_WRITE_ORDERS = f"""
+before AS (
+    SELECT o.id, o.created_at, o.status, o.total_amount, o.deleted_upstream_at IS NULL AS listed
+    FROM orders o JOIN stage_orders s USING (external_id)
+),
+upserted AS ({staging.upsert("orders", OrderRow)}
+    RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted, t.created_at, t.status, t.total_amount
 ),
 removed AS (
     DELETE FROM order_items WHERE order_id IN (SELECT id FROM upserted WHERE NOT inserted)
+    RETURNING order_id, product_id, quantity, total
 ),
 added AS (
     INSERT INTO order_items (order_id, {staging.columns(ITEM_COLUMNS)}, product_id)
@@ -131,10 +153,90 @@ added AS (
     FROM stage_order_items s
     JOIN upserted u USING (external_id)
     LEFT JOIN product_name_match m USING (normalized_name)
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added)
+    RETURNING order_id, product_id, quantity, total
+)"""
+
+# The merge of a large batch (a first sync's): the per-day tables are refreshed afterwards for the
+# days it touched (STAGED_ORDER_DAYS, STAGED_SALES_DAYS), once per run.
+MERGE = f"""
+WITH {_WRITE_ORDERS}
+SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added), '{{}}'::date[]
 """
+
+# The merge of a small batch (a re-sync's few changes), which also moves the per-day tables by what
+# it changed: each written order's old contribution out (its old items, day, status; none if it was
+# not listed), its new one in. Refreshing the days instead costs every order of those days, and a
+# re-sync's changes are spread over the year. Every sum is exact (integers, NUMERIC), so the tables
+# stay what a refresh would compute (tests/test_sync.py checks it against one). One value cannot be
+# moved: a (product, day)'s latest sale when the order that was it leaves and no later one comes;
+# the statement returns those days, for `analytics.refresh_sales` (a cancellation of a day's last
+# order does it; a card or a status between two sales does not).
+MERGE_MOVING_DAYS = f"""
+WITH {_WRITE_ORDERS},
+sales_moves AS (
+    SELECT r.product_id, (b.created_at AT TIME ZONE :tz)::date AS day,
+           -sum(r.quantity) AS qty, -sum(r.total) AS revenue, -count(DISTINCT r.order_id) AS orders,
+           NULL::timestamptz AS latest, max(b.created_at) AS lost
+    FROM removed r JOIN before b ON b.id = r.order_id
+    WHERE r.product_id IS NOT NULL AND b.listed AND b.status <> ALL (CAST(:not_sales AS text[]))
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT a.product_id, (u.created_at AT TIME ZONE :tz)::date,
+           sum(a.quantity), sum(a.total), count(DISTINCT a.order_id), max(u.created_at), NULL
+    FROM added a JOIN upserted u ON u.id = a.order_id
+    WHERE a.product_id IS NOT NULL AND u.status <> ALL (CAST(:not_sales AS text[]))
+    GROUP BY 1, 2
+),
+sales AS (
+    SELECT product_id, day, sum(qty)::integer AS qty, sum(revenue) AS revenue, sum(orders)::integer AS orders,
+           max(latest) AS latest, max(lost) AS lost
+    FROM sales_moves GROUP BY 1, 2
+),
+sales_written AS (
+    INSERT INTO product_trends AS t (product_id, day, sales_qty, revenue, orders, last_sale_at)
+    SELECT product_id, day, qty, revenue, orders, latest FROM sales
+    WHERE qty <> 0 OR revenue <> 0 OR orders <> 0 OR latest > lost  -- a card changed: nothing moves
+    ON CONFLICT (product_id, day) DO UPDATE SET
+        sales_qty    = t.sales_qty + EXCLUDED.sales_qty,
+        revenue      = t.revenue + EXCLUDED.revenue,
+        orders       = t.orders + EXCLUDED.orders,
+        last_sale_at = CASE WHEN t.orders + EXCLUDED.orders > 0
+                            THEN greatest(t.last_sale_at, EXCLUDED.last_sale_at) END
+),
+latest_lost AS (  -- by the key, row by row (LIMIT): a join would read all of product_trends
+    SELECT DISTINCT s.day FROM sales s
+    CROSS JOIN LATERAL (
+        SELECT t.last_sale_at, t.orders FROM product_trends t
+        WHERE t.product_id = s.product_id AND t.day = s.day LIMIT 1
+    ) t
+    WHERE (s.latest IS NULL OR s.latest < s.lost) AND s.lost >= t.last_sale_at AND t.orders + s.orders > 0
+),
+stats_moves AS (
+    SELECT (b.created_at AT TIME ZONE :tz)::date AS day, b.status, b.listed, -1 AS orders,
+           -b.total_amount AS revenue
+    FROM before b JOIN upserted u ON u.id = b.id
+    UNION ALL
+    SELECT (created_at AT TIME ZONE :tz)::date, status, true, 1, total_amount FROM upserted
+),
+stats_written AS (
+    INSERT INTO order_daily_stats AS s (day, status, listed, orders, revenue)
+    SELECT day, status, listed, sum(orders)::integer, sum(revenue) FROM stats_moves
+    GROUP BY 1, 2, 3 HAVING sum(orders) <> 0 OR sum(revenue) <> 0
+    ON CONFLICT (day, status, listed) DO UPDATE SET
+        orders = s.orders + EXCLUDED.orders, revenue = s.revenue + EXCLUDED.revenue
+)
+SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added),
+       (SELECT coalesce(array_agg(day), '{{}}') FROM latest_lost)
+"""
+
+# Stats rows that the moves above emptied (a status's last order of a day moved on).
+DROP_EMPTY_STATS = "DELETE FROM order_daily_stats WHERE orders = 0"
+
+# Orders per batch up to which the merge moves the per-day tables itself (MERGE_MOVING_DAYS). Above
+# it, refreshing the batch's days once at the end costs less than the moves: a first sync's 10,000
+# orders touch some 25,000 (product, day) rows a batch, 2.5 million moves for a million orders against
+# 180,000 rows refreshed once.
+MOVES_UP_TO = 2_000
 
 # Rows written in one run above which the planner's statistics are refreshed inside the run: a
 # first sync fills empty tables, and the statements after the merge would be planned for empty ones.
@@ -160,25 +262,23 @@ class OrdersSync:
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
-    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome:
-        """Write what changed in the file `listing`; runs inside the caller's transaction."""
+    def prepare(self, conn: Connection) -> StoredDigests:
+        return stored_digests(conn)
+
+    def apply(self, conn: Connection, listing: BinaryIO, stored: StoredDigests) -> Outcome:
+        """Write what changed in the file `listing` against what is `stored`; runs inside the
+        caller's transaction."""
         outcome = Outcome()
         analytics.ensure_built_for(conn, tz=self._tz)
-        ids, digests, deleted = conn.run(ORDER_DIGESTS)[0]
-        changes = Changes(StoredDigests(bytes(ids), bytes(digests), deleted), outcome, self.resource)
+        changes = Changes(stored, outcome, self.resource)
         conn.run(CREATE_STAGE)
-        days: set[date] = set()  # whose order stats change: every written order's, before and after
-        sales_days: set[date] = set()  # whose product sales change (see STAGED_SALES_DAYS)
+        stats_days: set[date] = set()  # whose order stats and product sales are to be refreshed
+        sales_days: set[date] = set()
         orders: list[OrderRow] = []
         items: list[OrderItemRow] = []
 
         with BatchWriter() as writer:
-            for read, listed in enumerate(iter_records(listing), start=1):
-                if orders and read % self._batch == 0:
-                    # A re-sync's few changes are written as they are found, on the writer thread
-                    # while the rest is read, rather than all at the end.
-                    self._submit(writer, conn, orders, items)
-                    orders, items = [], []
+            for listed in iter_records(listing):
                 digest = changes.admit(listed)
                 if digest is None:
                     continue
@@ -190,22 +290,22 @@ class OrdersSync:
                 changes.accept(order.id)
                 orders.append(order_row(order, digest))
                 items.extend(item_rows(order))
-                days.add(order.created_at.astimezone(self._zone).date())
                 if len(orders) >= self._batch:
                     self._submit(writer, conn, orders, items)
                     orders, items = [], []
             if orders:
                 self._submit(writer, conn, orders, items)
-        for old_days, batch_sales_days in writer.results:
-            days |= old_days
+        for batch_stats_days, batch_sales_days in writer.results:
+            stats_days |= batch_stats_days
             sales_days |= batch_sales_days
+        conn.run(DROP_EMPTY_STATS)
         after_order_merges(conn, staged=changes.staged, known=len(changes.known))
         flagged = staging.mark_deleted(
             conn, "orders", changes.vanished(), "(created_at AT TIME ZONE :tz)::date", tz=self._tz
         )
         outcome.counts["deleted"], deleted_days = len(flagged), set(flagged)
         analytics.refresh_sales(conn, sales_days | deleted_days, tz=self._tz)
-        analytics.refresh_daily_stats(conn, days | deleted_days, tz=self._tz)
+        analytics.refresh_daily_stats(conn, stats_days | deleted_days, tz=self._tz)
         analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
 
@@ -217,7 +317,9 @@ class OrdersSync:
         self, writer: BatchWriter, conn: Connection, orders: list[OrderRow], items: list[OrderItemRow]
     ) -> None:
         # Formatted here, merged on the writer's thread while the next batch is validated.
-        writer.submit(merge_batch, conn, copy_payload(orders), copy_payload(items), tz=self._tz)
+        writer.submit(
+            merge_batch, conn, copy_payload(orders), copy_payload(items), count=len(orders), tz=self._tz
+        )
 
 
 def order_row(order: ShopOrder, digest: bytes) -> OrderRow:
@@ -253,16 +355,20 @@ def item_rows(order: ShopOrder) -> list[OrderItemRow]:
     ]
 
 
-def merge_batch(conn: Connection, orders: bytes, items: bytes, *, tz: str) -> tuple[set[date], set[date]]:
-    """Stage one batch of orders and their items (`copy_payload`s) and merge it; return the local
-    days the batch's orders had before (their order stats must be recomputed too) and the days
-    whose product sales the batch changed."""
+def merge_batch(
+    conn: Connection, orders: bytes, items: bytes, *, count: int, tz: str
+) -> tuple[set[date], set[date]]:
+    """Stage one batch of `count` orders and their items (`copy_payload`s) and merge it; return the
+    local days whose order stats and whose product sales are still to be refreshed (none of the
+    first for a batch that moved them itself, see MOVES_UP_TO)."""
     conn.run("TRUNCATE stage_orders, stage_order_items")
     copy_in(conn, "stage_orders", OrderRow._fields, orders)
     copy_in(conn, "stage_order_items", OrderItemRow._fields, items)
-    old_days = {row[0] for row in conn.run(STAGED_ORDER_OLD_DAYS, tz=tz) or []}
-    sales_days = {
-        row[0] for row in conn.run(STAGED_SALES_DAYS, tz=tz, not_sales=list(analytics.NOT_SALES)) or []
-    }
+    not_sales = list(analytics.NOT_SALES)
+    if count <= MOVES_UP_TO:
+        latest_lost = conn.run(MERGE_MOVING_DAYS, tz=tz, not_sales=not_sales)[0][2]
+        return set(), set(latest_lost)
+    stats_days = {row[0] for row in conn.run(STAGED_ORDER_DAYS, tz=tz) or []}
+    sales_days = {row[0] for row in conn.run(STAGED_SALES_DAYS, tz=tz, not_sales=not_sales) or []}
     conn.run(MERGE)
-    return old_days, sales_days
+    return stats_days, sales_days

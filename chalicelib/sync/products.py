@@ -20,7 +20,15 @@ from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, re
 from chalicelib.stores import analytics
 from chalicelib.stores.copy import copy_rows
 from chalicelib.sync import staging
-from chalicelib.sync.listing import Changes, Listed, Outcome, describe, external_id, iter_records
+from chalicelib.sync.listing import (
+    Changes,
+    KnownDict,
+    Listed,
+    Outcome,
+    describe,
+    external_id,
+    iter_records,
+)
 
 # Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
 PSEUDO_PRODUCTS = frozenset({normalize_name("Доставка"), "delivery"})
@@ -85,12 +93,15 @@ class ProductsSync:
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
-    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome:
-        """Write what changed in the file `listing`; runs inside the caller's transaction."""
+    def prepare(self, conn: Connection) -> KnownDict[Stored]:
+        return KnownDict((row[0], Stored(bytes(row[1]), row[2], row[3])) for row in conn.run(STORED) or [])
+
+    def apply(self, conn: Connection, listing: BinaryIO, known: KnownDict[Stored]) -> Outcome:
+        """Write what changed in the file `listing` against what is `known`; runs inside the
+        caller's transaction."""
         outcome = Outcome()
         listed = list(iter_records(listing))  # small (hundreds): categories must be known first
         categories = self._categories(listed, outcome)
-        known = {row[0]: Stored(bytes(row[1]), row[2], row[3]) for row in conn.run(STORED) or []}
         changes = Changes(known, outcome, self.resource)
         rows: list[ProductRow] = []
         rematch: set[str] = set()

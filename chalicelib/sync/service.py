@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -54,10 +55,51 @@ def lock_key(resource: str) -> int:
 class Applier(Protocol):
     resource: str
 
-    def apply(self, conn: Connection, listing: BinaryIO) -> Outcome: ...
+    def prepare(self, conn: Connection) -> Any:
+        """What `apply` needs from the database before the listing's first record (what is stored
+        of each record). Read while the listing downloads, outside the run's transaction: only a
+        run of this resource writes what it reads, and the run holds the resource's lock."""
+
+    def apply(self, conn: Connection, listing: BinaryIO, prepared: Any) -> Outcome: ...
 
     def not_modified(self, conn: Connection) -> None:
         """The listing did not change (a 304): keep current what depends on the clock, not on it."""
+
+
+class ReadAhead:
+    """`read(conn)` on a thread of its own from `start` (called when the listing's body starts to
+    arrive: never for a 304), so that it overlaps the download (reading a million orders' digests
+    takes a second). Until `wait` returns, the connection is the thread's."""
+
+    def __init__(self, read: Callable[[Connection], Any], conn: Connection) -> None:
+        self._read, self._conn = read, conn
+        self._thread: threading.Thread | None = None
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+
+    def start(self) -> None:
+        if self._thread is None:  # once, however many attempts the download takes
+            self._thread = threading.Thread(target=self._run, name="sync-read-ahead", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = (self._read(self._conn), None)
+        except BaseException as exc:  # raised by `result`, on the run's thread
+            self._outcome = (None, exc)
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self) -> Any:
+        """What `read` returned (read now if it was never started); raises what it raised."""
+        if self._thread is None:
+            return self._read(self._conn)
+        self.wait()
+        value, error = self._outcome
+        if error is not None:
+            raise error
+        return value
 
 
 class RunCounts(BaseModel):
@@ -240,7 +282,13 @@ class SyncService:
     ) -> RunSummary:
         resource = applier.resource
         saved = validators.load(conn, resource=resource, context=self._listing_context)
-        listing = self._client.fetch_listing(resource, deadline=deadline, into=file, validators=saved)
+        ahead = ReadAhead(applier.prepare, conn)
+        try:
+            listing = self._client.fetch_listing(
+                resource, deadline=deadline, into=file, validators=saved, on_body=ahead.start
+            )
+        finally:
+            ahead.wait()  # the connection is the run's again
         log.info(
             f"{resource} listing: {'not modified (304)' if listing.not_modified else 'fetched'}",
             extra={
@@ -270,7 +318,7 @@ class SyncService:
         # The run's own deadline, not the API's statement timeout, bounds its statements.
         remaining_ms = max(1_000, int((deadline - self._clock()) * 1000))
         conn.run(f"SET LOCAL statement_timeout = {remaining_ms}")
-        outcome = applier.apply(conn, file)
+        outcome = applier.apply(conn, file, ahead.result())
         runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
         status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
         note = "; ".join(text for _, text in outcome.notes) or None
