@@ -159,6 +159,12 @@ def test_a_records_digest_is_its_text_and_money_never_a_float():
     assert isinstance(three["x"], Decimal) and three["x"].is_nan()
 
 
+def test_a_record_nested_past_what_the_parser_follows_is_a_broken_listing():
+    # The C scanner recurses a level at a time: a RecursionError would fail every run as an internal error.
+    with pytest.raises(UpstreamFormatError, match="nests too deeply"):
+        parsed(b'[{"id": 1, "x": ' + b"[" * 200_000 + b"]" * 200_000 + b"}]")
+
+
 def test_a_record_past_the_limit_is_refused_not_held():
     # A window grows only for one record, and only so far: past it the listing is refused.
     with pytest.raises(UpstreamFormatError, match="a record runs past 16777216 characters"):
