@@ -17,7 +17,7 @@ from chalicelib.errors import DatabaseUnavailableError
 from chalicelib.names import normalize_name
 from chalicelib.stores import analytics
 from chalicelib.sync import RunSummary, SyncService
-from chalicelib.sync.orders import MOVES_UP_TO
+from chalicelib.sync import orders as orders_sync
 from devtools.fake_shop import FakeShop
 from devtools.shop_data import DELIVERY_NAME, ShopData
 from tests.conftest import SYNC_LOCKS, ZONE, Sleeps, database_for, sync_lock_holders, wait_until
@@ -679,13 +679,24 @@ def per_day_tables(db: Database) -> dict[str, list[list[Any]]]:
     return {table: rows(db, sql) for table, sql in PER_DAY_TABLES.items()}
 
 
-def test_a_resync_moves_the_per_day_tables_to_what_a_rebuild_computes(
-    sync: SyncService, db: Database, shop_data: ShopData
+@pytest.mark.parametrize("moves", [True, False], ids=["moved", "refreshed"])
+def test_a_resync_keeps_the_per_day_tables_what_a_rebuild_computes(
+    sync: SyncService, db: Database, shop_data: ShopData, monkeypatch: pytest.MonkeyPatch, moves: bool
 ):
     # A re-sync's few changes move product_trends and order_daily_stats by each written order's old
-    # and new contribution (MERGE_MOVING_DAYS); after every kind of change they must equal what
-    # computing them from all orders gives.
+    # and new contribution (MERGE_MOVING_DAYS); more changes refresh the days they touch. Either way,
+    # after every kind of change they must equal what computing them from all orders gives.
     synced(sync)
+    if not moves:  # the 300 orders' tenth (30) below this run's 40-odd changes
+        monkeypatch.setattr(orders_sync, "MOVES_UP_TO", 0)
+    merged = orders_sync.merge_batch
+    taken: list[bool] = []
+
+    def merge_batch(*args: Any, moves: bool, **kwargs: Any) -> Any:
+        taken.append(moves)
+        return merged(*args, moves=moves, **kwargs)
+
+    monkeypatch.setattr(orders_sync, "merge_batch", merge_batch)
     # A (product, day) with two sales: its latest one cancelled (its latest sale is then the other's).
     pair_latest = value(
         db,
@@ -712,8 +723,8 @@ def test_a_resync_moves_the_per_day_tables_to_what_a_rebuild_computes(
     before = per_day_tables(db)
 
     _, orders_run = synced(sync)
-    assert 30 <= orders_run.counts.updated + orders_run.counts.created <= MOVES_UP_TO
-    assert orders_run.counts.deleted == 2
+    assert orders_run.counts.updated + orders_run.counts.created >= 35
+    assert orders_run.counts.deleted == 2 and taken == [moves]
     moved_tables = per_day_tables(db)
     assert moved_tables != before  # the run moved them
     db.run("DELETE FROM analytics_state")  # the next step rebuilds both tables from every order

@@ -2,6 +2,8 @@
 
 Sales count the items of orders whose effective status is not `cancelled` or `refunded` and that the
 shop still lists; days are the shop's (`tz`). Every write skips rows whose values did not change.
+The refreshes here compute days from every order of them; the orders sync also moves both tables by a
+re-sync's few changes itself (`sync/orders.py`, MERGE_MOVING_DAYS), which must keep them what these give.
 """
 
 from __future__ import annotations

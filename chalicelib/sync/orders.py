@@ -232,11 +232,19 @@ SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added),
 # Stats rows that the moves above emptied (a status's last order of a day moved on).
 DROP_EMPTY_STATS = "DELETE FROM order_daily_stats WHERE orders = 0"
 
-# Orders per batch up to which the merge moves the per-day tables itself (MERGE_MOVING_DAYS). Above
-# it, refreshing the batch's days once at the end costs less than the moves: a first sync's 10,000
-# orders touch some 25,000 (product, day) rows a batch, 2.5 million moves for a million orders against
-# 180,000 rows refreshed once.
+# Which batches move the per-day tables themselves (MERGE_MOVING_DAYS): those of up to 2,000 orders,
+# or up to a tenth of the orders stored before the run. A refresh costs every order of the days it
+# refreshes (a re-sync's changes are spread over the year: all of them, 8.5 s at a million orders); the
+# moves cost the changed orders alone. But a first sync's batches of 10,000 new orders would each move
+# some 25,000 (product, day) rows, 2.5 million moves for a million orders against 180,000 rows refreshed
+# once at the end.
 MOVES_UP_TO = 2_000
+
+
+def moves_up_to(stored: int) -> int:
+    """The largest batch that moves the per-day tables itself, with `stored` orders before the run."""
+    return max(MOVES_UP_TO, stored // 10)
+
 
 # Rows written in one run above which the planner's statistics are refreshed inside the run: a
 # first sync fills empty tables, and the statements after the merge would be planned for empty ones.
@@ -258,7 +266,6 @@ class OrdersSync:
         """`batch`: orders per COPY and merge; what a run holds in memory grows with it, not with
         the listing."""
         self._batch = batch
-        self._zone = zone
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
@@ -276,6 +283,7 @@ class OrdersSync:
         sales_days: set[date] = set()
         orders: list[OrderRow] = []
         items: list[OrderItemRow] = []
+        moves = moves_up_to(len(stored))
 
         with BatchWriter() as writer:
             for listed in iter_records(listing):
@@ -291,10 +299,10 @@ class OrdersSync:
                 orders.append(order_row(order, digest))
                 items.extend(item_rows(order))
                 if len(orders) >= self._batch:
-                    self._submit(writer, conn, orders, items)
+                    self._submit(writer, conn, orders, items, moves=len(orders) <= moves)
                     orders, items = [], []
             if orders:
-                self._submit(writer, conn, orders, items)
+                self._submit(writer, conn, orders, items, moves=len(orders) <= moves)
         for batch_stats_days, batch_sales_days in writer.results:
             stats_days |= batch_stats_days
             sales_days |= batch_sales_days
@@ -314,12 +322,16 @@ class OrdersSync:
         analytics.recompute_analytics(conn, tz=self._tz)
 
     def _submit(
-        self, writer: BatchWriter, conn: Connection, orders: list[OrderRow], items: list[OrderItemRow]
+        self,
+        writer: BatchWriter,
+        conn: Connection,
+        orders: list[OrderRow],
+        items: list[OrderItemRow],
+        *,
+        moves: bool,
     ) -> None:
         # Formatted here, merged on the writer's thread while the next batch is validated.
-        writer.submit(
-            merge_batch, conn, copy_payload(orders), copy_payload(items), count=len(orders), tz=self._tz
-        )
+        writer.submit(merge_batch, conn, copy_payload(orders), copy_payload(items), moves=moves, tz=self._tz)
 
 
 def order_row(order: ShopOrder, digest: bytes) -> OrderRow:
@@ -356,16 +368,16 @@ def item_rows(order: ShopOrder) -> list[OrderItemRow]:
 
 
 def merge_batch(
-    conn: Connection, orders: bytes, items: bytes, *, count: int, tz: str
+    conn: Connection, orders: bytes, items: bytes, *, moves: bool, tz: str
 ) -> tuple[set[date], set[date]]:
-    """Stage one batch of `count` orders and their items (`copy_payload`s) and merge it; return the
-    local days whose order stats and whose product sales are still to be refreshed (none of the
-    first for a batch that moved them itself, see MOVES_UP_TO)."""
+    """Stage one batch of orders and their items (`copy_payload`s) and merge it, moving the per-day
+    tables by it when `moves` (see MOVES_UP_TO); return the local days whose order stats and whose
+    product sales are still to be refreshed (none of the first when it moved them)."""
     conn.run("TRUNCATE stage_orders, stage_order_items")
     copy_in(conn, "stage_orders", OrderRow._fields, orders)
     copy_in(conn, "stage_order_items", OrderItemRow._fields, items)
     not_sales = list(analytics.NOT_SALES)
-    if count <= MOVES_UP_TO:
+    if moves:
         latest_lost = conn.run(MERGE_MOVING_DAYS, tz=tz, not_sales=not_sales)[0][2]
         return set(), set(latest_lost)
     stats_days = {row[0] for row in conn.run(STAGED_ORDER_DAYS, tz=tz) or []}
