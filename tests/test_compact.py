@@ -14,8 +14,8 @@ def test_an_id_set_holds_exactly_what_was_added_dense_or_not():
     added = {rng.randrange(1, 2_000_000) for _ in range(20_000)} | {2**27 - 1, 2**27, 2**62, 1, 8, 9}
     ids = IdSet()
     for ident in sorted(added, key=lambda _: rng.random()):
-        ids.add(ident)
-        ids.add(ident)  # again: counted once
+        assert ids.add(ident)
+        assert not ids.add(ident)  # again: not new, counted once
     assert len(ids) == len(added)
     probes = added | {rng.randrange(1, 2**63) for _ in range(20_000)} | {0, 7, 10, 2**27 + 1}
     assert {p for p in probes if p in ids} == added

@@ -69,7 +69,7 @@ class CountingOrders(OrdersSync):
         self.read_on: list[str] = []
 
     def prepare(self, conn: Connection) -> StoredDigests:
-        self.read_on.append(threading.current_thread().name)
+        self.read_on.append(threading.current_thread().name.partition("_")[0])
         return super().prepare(conn)
 
 

@@ -22,8 +22,9 @@ def int8s(data: bytes) -> array[int]:
 
 class StoredDigests:
     """The database's (digest, deleted upstream?) per external id, for `Changes.known`: the ids
-    sorted in an array (8 bytes each), the digests in one bytes object in the same order, the few
-    deleted ids in a set. A lookup is a binary search (about a microsecond)."""
+    sorted in an array (8 bytes each), the digests in one bytearray in the same order, the few
+    deleted ids in a set; built in one go or a piece at a time (`extend`, as `stored_digests` reads
+    them). A lookup is a binary search (about a microsecond)."""
 
     def __init__(self, ids: bytes = b"", digests: bytes = b"", deleted: Iterable[int] = ()) -> None:
         """`ids`: big-endian 8-byte integers in ascending order (PostgreSQL's `int8send`);

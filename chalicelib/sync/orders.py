@@ -160,7 +160,7 @@ added AS (
 # days it touched (STAGED_ORDER_DAYS, STAGED_SALES_DAYS), once per run.
 MERGE = f"""
 WITH {_WRITE_ORDERS}
-SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added), '{{}}'::date[]
+SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added)
 """
 
 # The merge of a small batch (a re-sync's few changes), which also moves the per-day tables by what

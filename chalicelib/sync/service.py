@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-import threading
 import time
 import zlib
 from collections.abc import Callable
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, BinaryIO, Literal, Protocol
 
@@ -73,33 +74,21 @@ class ReadAhead:
 
     def __init__(self, read: Callable[[Connection], Any], conn: Connection) -> None:
         self._read, self._conn = read, conn
-        self._thread: threading.Thread | None = None
-        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._future: Future[Any] | None = None
 
     def start(self) -> None:
-        if self._thread is None:  # once, however many attempts the download takes
-            self._thread = threading.Thread(target=self._run, name="sync-read-ahead", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._outcome = (self._read(self._conn), None)
-        except BaseException as exc:  # raised by `result`, on the run's thread
-            self._outcome = (None, exc)
+        if self._future is None:  # once, however many attempts the download takes
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-read-ahead")
+            self._future = executor.submit(self._read, self._conn)
+            executor.shutdown(wait=False)  # nothing more for it: its thread ends with the read
 
     def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
+        if self._future is not None:
+            futures.wait([self._future])
 
     def result(self) -> Any:
         """What `read` returned (read now if it was never started); raises what it raised."""
-        if self._thread is None:
-            return self._read(self._conn)
-        self.wait()
-        value, error = self._outcome
-        if error is not None:
-            raise error
-        return value
+        return self._read(self._conn) if self._future is None else self._future.result()
 
 
 class RunCounts(BaseModel):
