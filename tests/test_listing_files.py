@@ -4,6 +4,7 @@ arrives (a bomb refused, a broken stream failing the run), and the file removed 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import logging
@@ -26,7 +27,7 @@ from chalicelib.errors import UpstreamFormatError
 from chalicelib.shop_client import PIECE, Gunzip
 from chalicelib.sync import SyncService, spool
 from chalicelib.sync.compact import StoredDigests
-from chalicelib.sync.listing import Outcome, iter_records
+from chalicelib.sync.listing import DIGEST_VERSION, Changes, KnownDict, Outcome, iter_records, scan_records
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from devtools.fake_shop import FakeShop
@@ -159,6 +160,25 @@ def test_a_records_digest_is_its_text_and_money_never_a_float():
     assert isinstance(three["x"], Decimal) and three["x"].is_nan()
 
 
+def test_a_record_is_read_as_utf8_only_where_it_is_looked_at():
+    data = '[{"id": 7, "name": "Страттера"}, {"name": "Без номера"}, {"id": 7, "name": "Дубль"}]'
+    scanned = list(scan_records(io.BytesIO(data.encode())))
+    first = scanned[0]
+    assert first.rough["id"] == 7 and first.rough["name"] != "Страттера"  # the bytes as Latin-1
+    assert first.exact().value == {"id": 7, "name": "Страттера"}
+    # The digest is of the record's UTF-8 bytes, as the digests stored before were.
+    own_bytes = f"{DIGEST_VERSION}\n".encode() + '{"id": 7, "name": "Страттера"}'.encode()
+    assert first.digest == hashlib.blake2b(own_bytes, digest_size=16).digest()
+    outcome = Outcome()
+    changes = Changes(KnownDict(), outcome, "orders")
+    assert [changes.admit(record) for record in scanned] == [first.digest, None, None]
+    # What is quarantined is what the shop sent, not the Latin-1 reading.
+    assert [q.payload for q in outcome.quarantined] == [{"name": "Без номера"}, {"id": 7, "name": "Дубль"}]
+    broken = next(scan_records(io.BytesIO(b'[{"id": 1, "name": "\xff"}]')))
+    with pytest.raises(UpstreamFormatError, match="not UTF-8"):
+        broken.exact()
+
+
 def test_a_record_nested_past_what_the_parser_follows_is_a_broken_listing():
     # The C scanner recurses a level at a time: a RecursionError would fail every run as an internal error.
     with pytest.raises(UpstreamFormatError, match="nests too deeply"):
@@ -167,7 +187,7 @@ def test_a_record_nested_past_what_the_parser_follows_is_a_broken_listing():
 
 def test_a_record_past_the_limit_is_refused_not_held():
     # A window grows only for one record, and only so far: past it the listing is refused.
-    with pytest.raises(UpstreamFormatError, match="a record runs past 16777216 characters"):
+    with pytest.raises(UpstreamFormatError, match="a record runs past 16777216 bytes"):
         parsed(b'[{"id": 1, "name": "' + b"a" * (17 * 1024 * 1024) + b'"}]')
 
 

@@ -1,14 +1,17 @@
 """Reading a listing: a bare JSON array read record by record from its file, and each record's digest.
 
-Each element is parsed with the standard library's C scanner straight from a window of the decoded
-text, so the record's own text comes for free: its digest is a hash of that text (a fraction of a
-microsecond) rather than of the parsed value (as long again as the parse). Memory holds the window
-(a quarter of a megabyte, more only for a larger record) and the record, never the listing.
+The file is read as Latin-1 (one character per byte: decoding is a copy) and each element is parsed
+with the standard library's C scanner straight from a window of that text, so the record's own bytes
+come for free: its digest is a hash of them (a fraction of a microsecond) rather than of the parsed
+value (as long again as the parse). That parse is exact for ids, numbers and ASCII text, which is all
+deciding a record is unchanged needs; text beyond ASCII is read as UTF-8 only for the records that
+are looked at further (`Scanned.exact`): a re-sync skips the UTF-8 decoding of most of its listing.
+Memory holds the window (a quarter of a megabyte, more only for a larger record) and the record,
+never the listing.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import re
@@ -31,9 +34,15 @@ from chalicelib.sync.compact import IdSet
 DIGEST_VERSION = f"2.{RULES_VERSION}"
 _DIGEST_PREFIX = DIGEST_VERSION.encode() + b"\n"
 _READ = 256 * 1024  # bytes of the listing file read at a time
-MAX_RECORD_CHARS = 16 * 1024 * 1024  # one record larger than this is refused (the listing is broken)
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # one record larger than this is refused (the listing is broken)
 MAX_ID = 2**62  # a usable external id is a positive integer up to this (a bigint with room)
 _SPACE = re.compile(r"[ \t\r\n]*")
+_BOM = b"\xef\xbb\xbf"
+# Numbers as `_Scanner` reads them (without noting which are out of range: the value says).
+_DECODER = json.JSONDecoder(parse_float=json_numbers.decimal, parse_constant=Decimal)
+_BOUNDED = json.JSONDecoder(
+    parse_float=json_numbers.decimal, parse_int=json_numbers.integer, parse_constant=Decimal
+)
 
 
 class Listed(NamedTuple):
@@ -44,9 +53,40 @@ class Listed(NamedTuple):
     problem: dict[str, Any] | None  # where it breaks the text rule or the number bound (record_problem)
 
 
+class Scanned(NamedTuple):
+    """One element of a listing as first read: enough to tell whether it changed."""
+
+    rough: Any  # parsed from the bytes as Latin-1: exact but for text beyond ASCII (an id is exact)
+    digest: bytes  # of its bytes
+    text: str  # its bytes, one character each
+    suspect: bool  # it may break the text rule or the number bound: `exact` says
+
+    def exact(self) -> Listed:
+        """The element as parsed from UTF-8. Raises `UpstreamFormatError` when it is not UTF-8."""
+        value = self.rough
+        if not self.text.isascii():  # a flag of the string: no scan
+            try:
+                utf8 = self.text.encode("latin-1").decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _broken(f"not UTF-8: {exc.reason}") from None
+            try:
+                value = _DECODER.raw_decode(utf8)[0]
+            except ValueError:  # an integer of over 4,300 digits, as `_Scanner.value` reads it
+                value = _BOUNDED.raw_decode(utf8)[0]
+        return Listed(value, self.digest, record_problem(value) if self.suspect else None)
+
+
 def iter_records(listing: BinaryIO) -> Iterator[Listed]:
-    """Each element of the top-level JSON array in the file `listing`, read from its start. Raises
-    `UpstreamFormatError` when it is not a JSON array, also when it breaks off halfway."""
+    """Each element of the top-level JSON array in the file `listing`, read from its start, exactly.
+    Raises `UpstreamFormatError` when it is not a JSON array, also when it breaks off halfway."""
+    for scanned in scan_records(listing):
+        yield scanned.exact()
+
+
+def scan_records(listing: BinaryIO) -> Iterator[Scanned]:
+    """`iter_records`, each element as first read (`Scanned`): for a large listing of which most
+    records are unchanged. Their UTF-8 is checked only by `Scanned.exact`: an unchanged record's
+    bytes are those of a record stored before (their digests are equal)."""
     listing.seek(0)
     scanner = _Scanner(listing)
     try:
@@ -69,8 +109,6 @@ def iter_records(listing: BinaryIO) -> Iterator[Listed]:
             raise _broken("something follows the array")
     except json.JSONDecodeError as exc:
         raise _broken(exc.msg) from None
-    except UnicodeDecodeError as exc:
-        raise _broken(f"not UTF-8: {exc.reason}") from None
     except RecursionError:  # the C scanner recurses once per level of nesting
         raise _broken("a record nests too deeply to be read") from None
 
@@ -92,7 +130,6 @@ class _Scanner:
         self._bounded = json.JSONDecoder(parse_float=decimal, parse_int=integer, parse_constant=Decimal)
         self.out_of_range = False
         self._file = file
-        self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
         self._start = True
         self.text = ""
         self.pos = 0
@@ -103,10 +140,9 @@ class _Scanner:
         if self.eof:
             return False
         chunk = self._file.read(_READ)
-        decoded = self._utf8.decode(chunk, final=not chunk)
         if self._start:
-            decoded, self._start = decoded.removeprefix("\ufeff"), False  # a byte-order mark
-        self.text = self.text[self.pos :] + decoded
+            chunk, self._start = chunk.removeprefix(_BOM), False  # a byte-order mark
+        self.text = self.text[self.pos :] + chunk.decode("latin-1")
         self.pos = 0
         self.eof = not chunk
         return True
@@ -120,14 +156,14 @@ class _Scanner:
             if not self._more():
                 return ""
 
-    def elements(self) -> Iterator[Listed]:
+    def elements(self) -> Iterator[Scanned]:
         """Each element of the array whose `[` is behind `pos`, with its digest; `pos` ends past the
         `]`. The run's innermost loop (a million times for a large shop): the common case (an element
         and its comma inside the window) is written out here with locals, the rest left to `value` and
         `next_char` (the calls this saves were 5% of reading a listing of 100,000 orders)."""
         blake2b, prefix, suspect_escape = hashlib.blake2b, _DIGEST_PREFIX, SUSPECT_ESCAPE.search
         space, scan = _SPACE.match, self._decoder.scan_once  # type: ignore[attr-defined]
-        new = tuple.__new__  # Listed(...) by its fields costs twice as long
+        new = tuple.__new__  # Scanned(...) by its fields costs twice as long
         while True:
             window, start = self.text, space(self.text, self.pos).end()  # type: ignore[union-attr]
             self.out_of_range = False
@@ -143,8 +179,8 @@ class _Scanner:
                 value, text = self.value()
             # A backslash first (memchr, a twentieth of the regex's time): most records have none.
             suspect = self.out_of_range or ("\\" in text and suspect_escape(text) is not None)
-            digest = blake2b(prefix + text.encode(), digest_size=16).digest()
-            yield new(Listed, (value, digest, record_problem(value) if suspect else None))
+            digest = blake2b(prefix + text.encode("latin-1"), digest_size=16).digest()
+            yield new(Scanned, (value, digest, text, suspect))
             after = self.text[self.pos] if self.pos < len(self.text) else ""
             if after not in (",", "]"):
                 after = self.next_char()
@@ -177,8 +213,8 @@ class _Scanner:
             except json.JSONDecodeError:
                 if self.eof:
                     raise
-                if len(self.text) - self.pos > MAX_RECORD_CHARS:
-                    raise _broken(f"a record runs past {MAX_RECORD_CHARS} characters") from None
+                if len(self.text) - self.pos > MAX_RECORD_BYTES:
+                    raise _broken(f"a record runs past {MAX_RECORD_BYTES} bytes") from None
             except ValueError:  # an integer of over 4,300 digits (int() refuses to read it)
                 if decoder is self._bounded:
                     raise
@@ -293,32 +329,36 @@ class Changes:
         self.complete = True
         self._listed_seen = 0  # ids seen that `known` holds as listed
 
-    def admit(self, listed: Listed, *digest_extra: object) -> bytes | None:
-        """The digest to store with a record that needs validating and writing; None when it does not.
-        `digest_extra`: what else its row depends on. A record breaking the text rule or the number
-        bound is rejected here, after its id is seen (so it is not taken for deleted)."""
-        raw = listed[0]  # by position and without calls below: once per record
+    def admit(self, scanned: Scanned, *digest_extra: object) -> bytes | None:
+        """The digest to store with a record that needs validating and writing (`scanned.exact()`);
+        None when it does not. `digest_extra`: what else its row depends on. A record breaking the
+        text rule or the number bound is rejected here, after its id is seen (so it is not taken for
+        deleted)."""
+        raw = scanned[0]  # by position and without calls below: once per record
         counts = self.outcome.counts
         counts["fetched"] += 1
         ident = raw.get("id") if type(raw) is dict else None
         if type(ident) is not int or not 0 < ident <= MAX_ID:  # type(): True is not an id
             self.complete = False
+            raw = scanned.exact().value
             self.outcome.reject(raw, [_id_problem(raw)])
             return None
         if not self.seen.add(ident):
             duplicate = "duplicate id in one listing: the first record with it was kept"
-            self.outcome.reject(raw, [problem("id", "duplicate_id", duplicate)])
+            self.outcome.reject(scanned.exact().value, [problem("id", "duplicate_id", duplicate)])
             return None
-        record_digest = digest(listed[1], *digest_extra) if digest_extra else listed[1]
+        record_digest = digest(scanned[1], *digest_extra) if digest_extra else scanned[1]
         before = self.known.get(ident)
         if before is not None and not before[1]:
             self._listed_seen += 1
             if before[0] == record_digest:
                 counts["unchanged"] += 1
                 return None
-        if listed[2]:
-            self.outcome.reject(raw, [listed[2]])
-            return None
+        if scanned[3]:
+            listed = scanned.exact()
+            if listed.problem:
+                self.outcome.reject(listed.value, [listed.problem])
+                return None
         return record_digest
 
     def accept(self, ident: int) -> str:

@@ -21,7 +21,7 @@ from chalicelib.stores import analytics
 from chalicelib.stores.copy import copy_in, copy_out_rows, copy_payload
 from chalicelib.sync import staging
 from chalicelib.sync.compact import StoredDigests, int8s
-from chalicelib.sync.listing import Changes, Outcome, describe, iter_records
+from chalicelib.sync.listing import Changes, Outcome, describe, scan_records
 from chalicelib.sync.writer import BatchWriter
 
 BATCH = 10_000  # orders per COPY and merge
@@ -286,14 +286,15 @@ class OrdersSync:
         moves = moves_up_to(len(stored))
 
         with BatchWriter() as writer:
-            for listed in iter_records(listing):
-                digest = changes.admit(listed)
+            for scanned in scan_records(listing):
+                digest = changes.admit(scanned)
                 if digest is None:
                     continue
+                raw = scanned.exact().value
                 try:
-                    order = ShopOrder.model_validate(listed.value, context=self._context)
+                    order = ShopOrder.model_validate(raw, context=self._context)
                 except ValidationError as exc:
-                    outcome.reject(listed.value, describe(exc))
+                    outcome.reject(raw, describe(exc))
                     continue
                 changes.accept(order.id)
                 orders.append(order_row(order, digest))

@@ -27,7 +27,7 @@ from chalicelib.sync.listing import (
     Outcome,
     describe,
     external_id,
-    iter_records,
+    scan_records,
 )
 
 # Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
@@ -100,14 +100,15 @@ class ProductsSync:
         """Write what changed in the file `listing` against what is `known`; runs inside the
         caller's transaction."""
         outcome = Outcome()
-        listed = list(iter_records(listing))  # small (hundreds): categories must be known first
+        scanned = list(scan_records(listing))  # small (hundreds): categories must be known first
+        listed = [record.exact() for record in scanned]
         categories = self._categories(listed, outcome)
         changes = Changes(known, outcome, self.resource)
         rows: list[ProductRow] = []
         rematch: set[str] = set()
 
-        for record in listed:
-            raw = record.value
+        for record, exact in zip(scanned, listed, strict=True):
+            raw = exact.value
             ident = external_id(raw)
             if ident is not None and ident in categories:
                 continue
