@@ -34,6 +34,11 @@ def test_stored_digests_answer_as_the_dict_they_replace():
     assert len(stored) == len(known) and dict(stored.items()) == known
     for ident in [*list(known)[:500], 0, 10**13, order[0] - 1, order[-1] + 1]:
         assert stored.get(ident) == known.get(ident)
+    # In the order of the ids, either way, with ids it does not hold between (a lookup starts next
+    # to the last one found): the same answers.
+    between = [ident + 1 for ident in order[::7] if ident + 1 not in known]
+    for probes in (sorted([*order, *between]), sorted([*order, *between], reverse=True)):
+        assert [stored.get(ident) for ident in probes] == [known.get(ident) for ident in probes]
     empty = StoredDigests(b"", b"", [])
     assert len(empty) == 0 and empty.get(1) is None
     with pytest.raises(ValueError, match="one digest per id"):

@@ -24,7 +24,8 @@ class StoredDigests:
     """The database's (digest, deleted upstream?) per external id, for `Changes.known`: the ids
     sorted in an array (8 bytes each), the digests in one bytearray in the same order, the few
     deleted ids in a set; built in one go or a piece at a time (`extend`, as `stored_digests` reads
-    them). A lookup is a binary search (about a microsecond)."""
+    them). A lookup looks next to the last one found first (a listing in the order of its ids, either
+    way, takes 0.4 microseconds a record), then searches (1 microsecond: each step reads a Python int)."""
 
     def __init__(self, ids: bytes = b"", digests: bytes = b"", deleted: Iterable[int] = ()) -> None:
         """`ids`: big-endian 8-byte integers in ascending order (PostgreSQL's `int8send`);
@@ -32,6 +33,7 @@ class StoredDigests:
         self._ids = array("q")
         self._digests = bytearray()
         self._deleted: set[int] = set()
+        self._last = -2  # where the last lookup found its id
         self.extend(ids, digests, deleted)
 
     def extend(self, ids: bytes, digests: bytes, deleted: Iterable[int] = ()) -> None:
@@ -46,9 +48,15 @@ class StoredDigests:
         self._deleted.update(deleted)
 
     def get(self, ident: int) -> tuple[bytes, bool] | None:
-        at = bisect_left(self._ids, ident)
-        if at == len(self._ids) or self._ids[at] != ident:
-            return None
+        ids = self._ids
+        at = self._last + 1  # the listing in ascending order of ids
+        if not (0 <= at < len(ids) and ids[at] == ident):
+            at -= 2  # in descending order
+            if not (0 <= at < len(ids) and ids[at] == ident):
+                at = bisect_left(ids, ident)
+                if at == len(ids) or ids[at] != ident:
+                    return None
+        self._last = at
         return bytes(self._digests[at * DIGEST_SIZE : (at + 1) * DIGEST_SIZE]), ident in self._deleted
 
     def items(self) -> Iterator[tuple[int, tuple[bytes, bool]]]:
