@@ -687,6 +687,9 @@ def test_a_resync_keeps_the_per_day_tables_what_a_rebuild_computes(
     # and new contribution (MERGE_MOVING_DAYS); more changes refresh the days they touch. Either way,
     # after every kind of change they must equal what computing them from all orders gives.
     synced(sync)
+    listed_again = next(o for o in shop_data.orders if o["status"] not in ("cancelled", "refunded"))
+    shop_data.delete_orders([listed_again["id"]])
+    assert synced(sync)[1].counts.deleted == 1
     if not moves:  # the 300 orders' tenth (30) below this run's 40-odd changes
         monkeypatch.setattr(orders_sync, "MOVES_UP_TO", 0)
     merged = orders_sync.merge_batch
@@ -720,11 +723,20 @@ def test_a_resync_keeps_the_per_day_tables_what_a_rebuild_computes(
     shop_data.change_orders(15)
     shop_data.add_orders(5)
     shop_data.delete_orders([sales[3]["id"], sales[4]["id"]])
+    shop_data.restore_order(listed_again)  # with the items it had
     before = per_day_tables(db)
+    items_sql = """SELECT o.external_id, array_agg(i.id ORDER BY i.position) FROM orders o
+                   JOIN order_items i ON i.order_id = o.id GROUP BY 1"""
+    item_ids = dict(rows(db, items_sql))
 
     _, orders_run = synced(sync)
     assert orders_run.counts.updated + orders_run.counts.created >= 35
-    assert orders_run.counts.deleted == 2 and taken == [moves]
+    assert orders_run.counts.deleted == 2 and orders_run.counts.restored == 1 and taken == [moves]
+    # Only the order whose items changed has new item rows; the card's and the restored keep theirs.
+    item_ids_after = dict(rows(db, items_sql))
+    changed_items = {e for e, ids in item_ids.items() if item_ids_after.get(e, ids) != ids}
+    assert changed_items == {more_items["id"]}
+    assert len(item_ids_after[more_items["id"]]) == len(more_items["order_items"])
     moved_tables = per_day_tables(db)
     assert moved_tables != before  # the run moved them
     db.run("DELETE FROM analytics_state")  # the next step rebuilds both tables from every order
