@@ -97,7 +97,8 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
 
     tab.open("/")
     page.wait_for_selector(".chart svg")
-    assert "магазин ответил ошибкой" in page.inner_text("main")  # the failed run, by its code
+    # The failed run, by its code (the runs load beside the chart: waited for, not raced).
+    expect(page.locator("main")).to_contain_text("магазин ответил ошибкой")
     look("overview")
 
     tab.open(f"/runs/{run_id}")
