@@ -419,6 +419,47 @@ def test_analytics_inputs_and_overrides(api: Api, db: Database, shop_data: ShopD
     assert "days_to_zero" not in product["analytics"]["computed"]
 
 
+def seed_days(db: Database, ident: int, days: list[tuple[int, int, bool]]) -> None:
+    """The product's per-day rows: (days before today, units sold, out of stock that day)."""
+    db.run("DELETE FROM product_trends WHERE product_id = :p", p=ident)
+    for ago, sold, out in days:
+        db.run(
+            """INSERT INTO product_trends (product_id, day, sales_qty, revenue, orders, last_sale_at,
+                                           stock_level, out_of_stock)
+               VALUES (:p, (now() AT TIME ZONE 'Europe/Moscow')::date - CAST(:ago AS integer),
+                       :q, :q * 100, :q,
+                       CASE WHEN :q > 0 THEN now() - make_interval(days => CAST(:ago AS integer)) END,
+                       CASE WHEN :out THEN 0 ELSE 50 END, :out)""",
+            p=ident, ago=ago, q=sold, out=out,
+        )  # fmt: skip
+
+
+def test_demand_counts_only_the_days_a_product_could_be_bought(api: Api, db: Database, shop_data: ShopData):
+    sold_out, new = (product_id(db, p["id"]) for p in shop_data.real_products()[:2])
+    # Out of stock 20 of the last 30 days (a unit sold on each before it ran out), 3 a day on the 10
+    # others; known long before. Counted as before, its demand would be 50 / 30 = 1.667 a day.
+    seed_days(db, sold_out, [(45, 1, False)] + [(n, 1 if n % 3 else 3, n % 3 != 0) for n in range(30)])
+    seed_days(db, new, [(n, 2, False) for n in range(3)])  # first seen 3 days ago, selling well
+    assert api.send("POST", "/api/sync-all")[0] == 200  # nothing changed: the analytics recomputed
+    product = api.ok(f"/api/products/{sold_out}")
+    analytics = product["analytics"]
+    assert (analytics["demand_days"], analytics["demand_estimated"]) == (10, True)
+    assert Decimal(analytics["avg_daily_sales_30d"]) == Decimal("3.000")
+    stock = product["stock_quantity"]
+    assert analytics["recommended_qty"] == max(0, 3 * (14 + 30) - stock)
+    # Three days are too few for an estimate: it says so, and no demand is made up.
+    analytics = api.ok(f"/api/products/{new}")["analytics"]
+    assert (analytics["demand_days"], analytics["demand_estimated"]) == (3, False)
+    assert Decimal(analytics["avg_daily_sales_30d"]) == 0 and analytics["days_to_zero"] is None
+    # A staff value of the average is used as it is, whatever the days.
+    analytics = api.send("PUT", f"/api/products/{new}/analytics", {"avg_daily_sales_30d": "2"})[1][
+        "analytics"
+    ]
+    assert (
+        Decimal(analytics["avg_daily_sales_30d"]) == 2 and analytics["computed"]["avg_daily_sales_30d"] == "0"
+    )
+
+
 def test_the_largest_analytics_inputs_compute_without_overflow(api: Api, db: Database, shop_data: ShopData):
     # found by Schemathesis: integer arithmetic in product_view overflowed and the edit answered 500
     ident = product_id(db, shop_data.real_products()[0]["id"])

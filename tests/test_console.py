@@ -341,6 +341,28 @@ def test_daily_sales_have_two_decimals_everywhere(console: Console) -> None:
     assert re.fullmatch(r"\d+,\d\d", fact) and placeholder == f"расчёт: {fact}", (fact, placeholder)
 
 
+def test_a_product_out_of_stock_all_month_shows_no_daily_sales_and_says_why(console: Console) -> None:
+    product = _a_priced_product(console.served)
+    db = database_for(console.served.database_url)
+    month = "SELECT :p, (now() AT TIME ZONE 'Europe/Moscow')::date - n, :out FROM generate_series(0, 29) n"
+    mark = f"""INSERT INTO product_trends (product_id, day, out_of_stock) {month}
+               ON CONFLICT (product_id, day) DO UPDATE SET out_of_stock = EXCLUDED.out_of_stock"""
+    try:
+        db.run(mark, p=product["id"], out=True)
+        assert console.served.call("POST", "api/sync-all")[0] == 200  # the analytics recomputed
+        console.sign_in()
+        console.open(f"/products/{product['id']}")
+        page = console.page
+        page.wait_for_selector("[data-fact=demand-days]")
+        assert page.inner_text("[data-fact=avg-sales]") == "—"
+        assert page.inner_text("[data-fact=demand-days]") == "0 · мало для оценки"
+        console.shot("product-no-demand")
+    finally:
+        db.run(mark, p=product["id"], out=False)
+        console.served.call("POST", "api/sync-all")
+        db.close()
+
+
 # -- products --------------------------------------------------------------------------------------
 
 

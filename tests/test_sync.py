@@ -760,6 +760,29 @@ def test_analytics_are_derived_for_every_product(sync: SyncService, db: Database
     )
 
 
+def test_a_day_the_product_was_at_zero_at_any_run_is_a_day_out_of_stock(
+    sync: SyncService, db: Database, shop_data: ShopData
+):
+    first, second = shop_products(shop_data)[:2]
+    shop_data.set_product(first["id"], stock_quantity=4)
+    shop_data.set_product(second["id"], stock_quantity=0)
+    synced(sync)
+    today_sql = """SELECT p.external_id, t.stock_level, t.out_of_stock FROM product_trends t
+                   JOIN products p ON p.id = t.product_id
+                   WHERE t.day = (now() AT TIME ZONE :tz)::date AND p.external_id = ANY(:ids) ORDER BY 1"""
+    ids = sorted([first["id"], second["id"]])
+    expect = {first["id"]: [4, False], second["id"]: [0, True]}
+    assert rows(db, today_sql, tz=ZONE.key, ids=ids) == [[i, *expect[i]] for i in ids]
+    # Restocked later that day: the level is the latest, the day stays one it could not be bought all of.
+    shop_data.set_product(first["id"], stock_quantity=0)
+    shop_data.set_product(second["id"], stock_quantity=9)
+    synced(sync)
+    shop_data.set_product(first["id"], stock_quantity=6)
+    synced(sync)
+    expect = {first["id"]: [6, True], second["id"]: [9, True]}
+    assert rows(db, today_sql, tz=ZONE.key, ids=ids) == [[i, *expect[i]] for i in ids]
+
+
 def test_a_hostile_ancestry_does_not_break_the_products_run(
     sync: SyncService, db: Database, shop_data: ShopData
 ):

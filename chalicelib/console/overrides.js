@@ -28,3 +28,10 @@ export function reverter(action, path, done, shopFields) {
     notice: { text: t(shopFields.includes(field) ? 'override.reverted' : 'override.cleared') },
   });
 }
+
+// A product's daily sales as shown: the staff's value, or the service's estimate; null (shown "—")
+// when there were too few days in stock for one (the API's 0 then is no number to show).
+export function dailySales(product) {
+  const a = product.analytics;
+  return a.demand_estimated || product.overridden.includes('avg_daily_sales_30d') ? a.avg_daily_sales_30d : null;
+}

@@ -14,6 +14,7 @@ from datetime import date
 from chalicelib.db import Connection
 
 NOT_SALES = ("cancelled", "refunded")
+MIN_DEMAND_DAYS = 7  # days in stock in the 30-day window below which there is no demand estimate
 
 # Recompute units, revenue, orders and the latest sale per product for the given days.
 REFRESH_SALES = """
@@ -56,53 +57,79 @@ cleared AS (
 SELECT (SELECT count(*) FROM written) + (SELECT count(*) FROM cleared)
 """
 
-# The stock level each product shows today (the last sync of the day wins).
+# The stock level each product shows today (the last sync of the day wins), and whether it was at
+# zero at any run of the day (it could not be bought for part of it, at least).
 RECORD_STOCK_LEVELS = """
-INSERT INTO product_trends AS t (product_id, day, stock_level)
-SELECT id, (now() AT TIME ZONE :tz)::date, stock_quantity
+INSERT INTO product_trends AS t (product_id, day, stock_level, out_of_stock)
+SELECT id, (now() AT TIME ZONE :tz)::date, stock_quantity, stock_quantity <= 0
 FROM products
 WHERE deleted_upstream_at IS NULL AND (CAST(:ids AS bigint[]) IS NULL OR id = ANY(CAST(:ids AS bigint[])))
-ON CONFLICT (product_id, day) DO UPDATE SET stock_level = EXCLUDED.stock_level
-WHERE t.stock_level IS DISTINCT FROM EXCLUDED.stock_level
+ON CONFLICT (product_id, day) DO UPDATE SET
+    stock_level  = EXCLUDED.stock_level,
+    out_of_stock = t.out_of_stock OR EXCLUDED.out_of_stock
+WHERE t.stock_level IS DISTINCT FROM EXCLUDED.stock_level OR (EXCLUDED.out_of_stock AND NOT t.out_of_stock)
 """
 
-# 30-day average of units sold per day (today included), the trend (last 15 days against the 15
-# before: +20% growing, -20% falling) and the latest sale, for every product.
+# The daily demand over the last 30 days (today included), counting only the days the product could
+# be bought: from its first known day (a sale, or a stock level seen), leaving out the days it was out
+# of stock (sales on such a day say less than its demand; counted, a product sold out for 20 of 30
+# days would show a third of its demand). Fewer than MIN_DEMAND_DAYS such days: no estimate (NULL).
+# Days before the sync saw any stock level count as days in stock (nothing says otherwise). Also the
+# trend (last 15 days against the 15 before: +20% growing, -20% falling) and the latest sale.
 RECOMPUTE_ANALYTICS = """
 WITH today AS (
     SELECT (now() AT TIME ZONE :tz)::date AS d
 ),
+first_known AS (
+    SELECT p.id AS product_id,
+           (SELECT t.day FROM product_trends t
+            WHERE t.product_id = p.id AND (t.sales_qty > 0 OR t.stock_level IS NOT NULL)
+            ORDER BY t.day LIMIT 1) AS day
+    FROM products p
+),
 window_sales AS (
     SELECT t.product_id,
-           sum(t.sales_qty)                                         AS last30,
-           coalesce(sum(t.sales_qty) FILTER (WHERE t.day > d - 15), 0) AS recent,
-           coalesce(sum(t.sales_qty) FILTER (WHERE t.day <= d - 15), 0) AS previous
-    FROM product_trends t, today
+           coalesce(sum(t.sales_qty) FILTER (WHERE NOT t.out_of_stock), 0)  AS in_stock_sales,
+           count(*) FILTER (WHERE t.out_of_stock AND t.day >= f.day)       AS out_days,
+           coalesce(sum(t.sales_qty) FILTER (WHERE t.day > d - 15), 0)     AS recent,
+           coalesce(sum(t.sales_qty) FILTER (WHERE t.day <= d - 15), 0)    AS previous
+    FROM product_trends t JOIN first_known f USING (product_id), today
     WHERE t.day > d - 30 AND t.day <= d
     GROUP BY t.product_id
 ),
+demand AS (
+    SELECT f.product_id, w.in_stock_sales, w.recent, w.previous,
+           CASE WHEN f.day IS NULL OR f.day > d THEN 0
+                ELSE d - greatest(d - 29, f.day) + 1 - coalesce(w.out_days, 0)
+           END AS days
+    FROM first_known f CROSS JOIN today LEFT JOIN window_sales w USING (product_id)
+),
 computed AS (
-    SELECT p.id AS product_id,
-           round(coalesce(w.last30, 0) / 30.0, 3) AS avg_daily_sales_30d,
-           CASE WHEN coalesce(w.recent, 0) > coalesce(w.previous, 0) * 1.2 THEN 'growing'
-                WHEN coalesce(w.recent, 0) < coalesce(w.previous, 0) * 0.8 THEN 'falling'
+    SELECT m.product_id,
+           CASE WHEN m.days >= :min_days
+                THEN round(coalesce(m.in_stock_sales, 0) / m.days::numeric, 3) END AS avg_daily_sales_30d,
+           m.days AS demand_days,
+           CASE WHEN coalesce(m.recent, 0) > coalesce(m.previous, 0) * 1.2 THEN 'growing'
+                WHEN coalesce(m.recent, 0) < coalesce(m.previous, 0) * 0.8 THEN 'falling'
                 ELSE 'stable'
            END AS trend,
            (SELECT t.last_sale_at FROM product_trends t
-            WHERE t.product_id = p.id AND t.sales_qty > 0
+            WHERE t.product_id = m.product_id AND t.sales_qty > 0
             ORDER BY t.day DESC LIMIT 1) AS last_sale_at
-    FROM products p
-    LEFT JOIN window_sales w ON w.product_id = p.id
+    FROM demand m
 )
-INSERT INTO product_analytics AS a (product_id, avg_daily_sales_30d, trend, last_sale_at, computed_at)
-SELECT product_id, avg_daily_sales_30d, trend, last_sale_at, now() FROM computed
+INSERT INTO product_analytics AS a (product_id, avg_daily_sales_30d, demand_days, trend, last_sale_at,
+                                    computed_at)
+SELECT product_id, avg_daily_sales_30d, demand_days, trend, last_sale_at, now() FROM computed
 ON CONFLICT (product_id) DO UPDATE SET
     avg_daily_sales_30d = EXCLUDED.avg_daily_sales_30d,
+    demand_days         = EXCLUDED.demand_days,
     trend               = EXCLUDED.trend,
     last_sale_at        = EXCLUDED.last_sale_at,
     computed_at         = now()
-WHERE (a.avg_daily_sales_30d, a.trend, a.last_sale_at)
-      IS DISTINCT FROM (EXCLUDED.avg_daily_sales_30d, EXCLUDED.trend, EXCLUDED.last_sale_at)
+WHERE (a.avg_daily_sales_30d, a.demand_days, a.trend, a.last_sale_at)
+      IS DISTINCT FROM (EXCLUDED.avg_daily_sales_30d, EXCLUDED.demand_days, EXCLUDED.trend,
+                        EXCLUDED.last_sale_at)
 """
 
 
@@ -183,4 +210,4 @@ def record_stock_levels(conn: Connection, *, tz: str, product_ids: list[int] | N
 
 
 def recompute_analytics(conn: Connection, *, tz: str) -> None:
-    conn.run(RECOMPUTE_ANALYTICS, tz=tz)
+    conn.run(RECOMPUTE_ANALYTICS, tz=tz, min_days=MIN_DEMAND_DAYS)

@@ -37,7 +37,7 @@ PRODUCT_COLUMNS = f"""
     p.avg_daily_sales_30d, p.days_to_zero, p.recommended_qty, p.trend, p.min_stock, p.delivery_days,
     p.in_transit, p.stock_status, p.last_sale_at,
     p.computed_avg_daily_sales_30d, p.computed_trend, p.computed_days_to_zero, p.computed_recommended_qty,
-    p.default_min_stock, p.default_delivery_days, p.default_in_transit,
+    p.default_min_stock, p.default_delivery_days, p.default_in_transit, p.demand_days, p.demand_estimated,
     array_remove(ARRAY[{", ".join(f"CASE WHEN p.{column} IS NOT NULL THEN '{field}' END" for field, (_, column) in STAFF_FIELDS.items())}], NULL)
         AS overridden
 """  # noqa: E501 (generated from constants above)

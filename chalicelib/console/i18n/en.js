@@ -304,6 +304,8 @@ export default {
   'products.cost': 'Cost',
   'products.margin': 'Margin',
   'products.avgSales': 'Sales a day',
+  'product.demandDays': 'Days in stock of the last 30',
+  'product.noDemand': 'too few for an estimate',
   'products.daysToZero': 'Days to zero',
   'products.recommended': 'To order',
   'products.sort.name': 'name A–Z',

@@ -304,6 +304,8 @@ export default {
   'products.cost': 'Себестоимость',
   'products.margin': 'Маржа',
   'products.avgSales': 'Продаж в день',
+  'product.demandDays': 'Дней в наличии из 30',
+  'product.noDemand': 'мало для оценки',
   'products.daysToZero': 'Дней до нуля',
   'products.recommended': 'Заказать',
   'products.sort.name': 'название А–Я',

@@ -7,7 +7,7 @@ import { errorText, t } from '../i18n.js';
 import { amount, dateTime, money, number, perDay } from '../format.js';
 import { BarChart, LineChart } from '../chart.js';
 import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, ShopText, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
-import { OverrideLine, reverter } from '../overrides.js';
+import { OverrideLine, dailySales, reverter } from '../overrides.js';
 import { useAction } from '../action.js';
 
 // One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
@@ -113,7 +113,7 @@ function analyticsForm(product) {
 function computedText(product, field) {
   const value = product.analytics.computed[field];
   if (value === undefined) return undefined;
-  if (value === null) return '—';
+  if (value === null || (field === 'avg_daily_sales_30d' && !product.analytics.demand_estimated)) return '—';
   return field === 'trend' ? t(`trend.${value}`) : shown(field, value);
 }
 
@@ -165,7 +165,7 @@ function Analytics({ product, onSaved }) {
     <fieldset><legend>${t('product.overrides')}</legend>
       <p class="hint">${t('product.overridesHint')}</p>
       <div class="grid">${COMPUTED.map((f) => input(f, {
-        placeholder: f === 'trend' ? '' : t('product.computed', { value: shown(f, product.analytics[f]) }),
+        placeholder: f === 'trend' ? '' : t('product.computed', { value: shown(f, f === 'avg_daily_sales_30d' ? dailySales(product) : product.analytics[f]) }),
         shopValue: computedText(product, f), valueKey: 'product.computed', revertLabel: t('override.computed'),
       }))}</div>
     </fieldset>
@@ -212,7 +212,8 @@ export function ProductPage({ id }) {
                 <dt>${t('products.cost')}</dt><dd data-fact="cost">${money(p.cost)}</dd>
                 <dt>${t('products.margin')}</dt><dd data-fact="margin">${money(p.margin)}</dd>
                 <dt>${t('products.stock')}</dt><dd>${number(p.stock_quantity)}</dd>
-                <dt>${t('products.avgSales')}</dt><dd>${perDay(p.analytics.avg_daily_sales_30d)}</dd>
+                <dt>${t('products.avgSales')}</dt><dd data-fact="avg-sales">${perDay(dailySales(p))}</dd>
+                <dt>${t('product.demandDays')}</dt><dd data-fact="demand-days">${number(p.analytics.demand_days)}${p.analytics.demand_estimated ? null : ` · ${t('product.noDemand')}`}</dd>
                 <dt>${t('products.daysToZero')}</dt><dd>${number(p.analytics.days_to_zero)}</dd>
                 <dt>${t('products.recommended')}</dt><dd>${number(p.analytics.recommended_qty)}</dd>
                 <dt>${t('product.trend')}</dt><dd>${t(`trend.${p.analytics.trend}`)}</dd>

@@ -5,6 +5,7 @@ import { api, query } from '../api.js';
 import { t } from '../i18n.js';
 import { money, number, perDay } from '../format.js';
 import { go, rememberList } from '../router.js';
+import { dailySales } from '../overrides.js';
 import { ApiErrorBox, Badge, EditedMark, Loading, Pager, ShopText, StockBadge, useFilterForm, useLoad } from '../ui.js';
 
 const SORTS = ['name', '-name', 'price', '-price', 'stock_quantity', '-stock_quantity', 'days_to_zero', '-avg_daily_sales_30d', '-updated_at'];
@@ -113,7 +114,7 @@ export function ProductsPage({ params }) {
                 <td class="num">${number(p.stock_quantity)}${edited(p, 'stock_quantity')}</td>
                 <td class="num wide-only">${money(p.cost)}</td>
                 <td class="num wide-only">${money(p.margin)}</td>
-                <td class="num wide-only">${perDay(p.analytics.avg_daily_sales_30d)}</td>
+                <td class="num wide-only">${perDay(dailySales(p))}</td>
                 <td class="num wide-only">${number(p.analytics.days_to_zero)}</td>
                 <td class="num wide-only">${number(p.analytics.recommended_qty)}</td>
                 <td><${StockBadge} status=${p.analytics.stock_status} /></td>

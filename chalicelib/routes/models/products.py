@@ -107,7 +107,16 @@ class AnalyticsDefaults(BaseModel):
 
 
 class ProductAnalytics(BaseModel):
-    avg_daily_sales_30d: Decimal
+    avg_daily_sales_30d: Decimal = Field(
+        description="units a day over the last 30 days' days in stock (`demand_days`); 0 without an estimate"
+    )
+    demand_days: int = Field(
+        description="days of the last 30 the product could be bought since it is known (days out of stock"
+        " left out): what the average counts"
+    )
+    demand_estimated: bool = Field(
+        description="false: too few such days for an estimate (the computed average is then 0)"
+    )
     days_to_zero: int | None
     recommended_qty: int
     trend: Trend
