@@ -400,7 +400,13 @@ def test_analytics_inputs_and_overrides(api: Api, db: Database, shop_data: ShopD
     product = api.send("PUT", f"/api/products/{ident}/analytics", {"min_stock": 1000, "delivery_days": 7})[1]
     assert product["analytics"]["min_stock"] == 1000 and product["analytics"]["stock_status"] == "critical"
     # The inputs' defaults, as the database holds them, stay beside the values in force.
-    assert before["defaults"] == {"min_stock": 0, "delivery_days": 14, "in_transit": 0}
+    by_class = {"A": "95.0", "B": "90.0", "C": "85.0"}[before["abc_class"]]
+    assert before["defaults"] == {
+        "min_stock": 0,
+        "delivery_days": 14,
+        "in_transit": 0,
+        "service_level": by_class,
+    }
     assert product["analytics"]["defaults"] == before["defaults"]
     assert product["analytics"]["delivery_days"] == 7
     trend = "falling" if before["trend"] == "growing" else "growing"
@@ -458,6 +464,66 @@ def test_demand_counts_only_the_days_a_product_could_be_bought(api: Api, db: Dat
     assert (
         Decimal(analytics["avg_daily_sales_30d"]) == 2 and analytics["computed"]["avg_daily_sales_30d"] == "0"
     )
+
+
+def test_the_recommendation_adds_a_safety_stock_by_service_level_and_says_how(
+    api: Api, db: Database, shop_data: ShopData
+):
+    ident = product_id(db, shop_data.real_products()[0]["id"])
+    seed_days(db, ident, [(45, 1, False)] + [(n, 1 if n % 2 else 5, False) for n in range(30)])
+    assert api.send("POST", "/api/sync-all")[0] == 200  # nothing changed: the analytics recomputed
+    product = api.ok(f"/api/products/{ident}")
+    analytics = product["analytics"]
+    classes = {"A": "95.0", "B": "90.0", "C": "85.0"}  # the default service level by ABC class
+    assert analytics["defaults"]["service_level"] == classes[analytics["abc_class"]]
+    assert analytics["service_level"] == analytics["defaults"]["service_level"]
+    # 1 and 5 a day in turn: 3 a day, a sample deviation of sqrt(30 * 4 / 29) = 2.034.
+    product = api.send("PUT", f"/api/products/{ident}/analytics", {"service_level": "95"})[1]
+    analytics, stock = product["analytics"], product["stock_quantity"]
+    assert "service_level" in product["overridden"]
+    how = analytics["recommendation"]
+    assert (Decimal(how["demand"]), Decimal(how["sigma"]), how["demand_days"]) == (
+        Decimal(3),
+        Decimal("2.034"),
+        30,
+    )
+    assert abs(Decimal(how["z"]) - Decimal("1.645")) < Decimal("0.001")
+    assert how["safety_stock"] == 13  # ceil(1.645 * 2.034 * sqrt(14 delivery days)) = ceil(12.52)
+    assert how["delivery_days"] == 14 and how["cover_days"] == 30 and how["stock"] == stock
+    expected = max(0, 3 * (14 + 30) + 13 - stock)
+    assert how["quantity"] == analytics["recommended_qty"] == expected
+    # A higher service level asks for more; out of range is refused by name.
+    higher = api.send("PUT", f"/api/products/{ident}/analytics", {"service_level": 99.5})[1]["analytics"]
+    assert higher["recommendation"]["safety_stock"] > 13
+    for bad in (100, 49.9, "95.55"):
+        status, body = api.send("PUT", f"/api/products/{ident}/analytics", {"service_level": bad})
+        assert status == 400 and "service_level" in json.dumps(body), (bad, body)
+    back = api.send("DELETE", f"/api/products/{ident}/overrides/service_level", headers=ADMIN)[1]
+    assert back["analytics"]["service_level"] == classes[back["analytics"]["abc_class"]]
+
+
+def test_abc_classes_split_the_last_90_days_revenue_at_80_and_95_percent(
+    api: Api, db: Database, shop_data: ShopData
+):
+    idents = [product_id(db, p["id"]) for p in shop_data.real_products()[:6]]
+    db.run("UPDATE product_trends SET revenue = 0")
+    # 1,000 in all: 700 and 110 make the first 80% (the one crossing it included), 90 and 60 the
+    # next 15%, then 40; a product without revenue is C; revenue 91 days ago does not count.
+    for ident, amount, ago in zip(idents, [700, 110, 90, 60, 40, 0], [1, 5, 30, 60, 89, 0], strict=True):
+        db.run(
+            """INSERT INTO product_trends (product_id, day, revenue)
+               VALUES (:p, (now() AT TIME ZONE 'Europe/Moscow')::date - CAST(:ago AS integer), :r)
+               ON CONFLICT (product_id, day) DO UPDATE SET revenue = EXCLUDED.revenue""",
+            p=ident, ago=ago, r=amount,
+        )  # fmt: skip
+    db.run(
+        """INSERT INTO product_trends (product_id, day, revenue)
+           VALUES (:p, (now() AT TIME ZONE 'Europe/Moscow')::date - 91, 100000)""",
+        p=idents[5],
+    )
+    assert api.send("POST", "/api/sync-all")[0] == 200  # nothing changed: the analytics recomputed
+    classes = [api.ok(f"/api/products/{ident}")["analytics"]["abc_class"] for ident in idents]
+    assert classes == ["A", "A", "B", "B", "C", "C"]
 
 
 def test_the_largest_analytics_inputs_compute_without_overflow(api: Api, db: Database, shop_data: ShopData):

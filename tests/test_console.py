@@ -347,17 +347,36 @@ def test_a_product_out_of_stock_all_month_shows_no_daily_sales_and_says_why(cons
     month = "SELECT :p, (now() AT TIME ZONE 'Europe/Moscow')::date - n, :out FROM generate_series(0, 29) n"
     mark = f"""INSERT INTO product_trends (product_id, day, out_of_stock) {month}
                ON CONFLICT (product_id, day) DO UPDATE SET out_of_stock = EXCLUDED.out_of_stock"""
+    console.sign_in()
+    page = console.page
+    console.open(f"/products/{product['id']}")
+    page.wait_for_selector("[data-fact=demand-days]")
+    how = page.inner_text("[data-fact=recommendation]")  # the sentence that explains the order
+    assert how.startswith("Как посчитан заказ: ") and "страховой запас" in how, how
+    assert how.endswith(f"= {product['analytics']['recommendation']['quantity']}"), how
+    console.shot("product-recommendation")
+    assert (
+        page.input_value("#analytics-service_level")
+        == {"A": "95", "B": "90", "C": "85"}[product["analytics"]["abc_class"]]
+    )
+    page.fill("#analytics-service_level", "97,5")  # as it is written here
+    page.click("form.analytics-form button[type=submit]")
+    page.wait_for_selector("[data-fact=recommendation]:has-text('уровень сервиса 97,5 %')")
+    assert page.input_value("#analytics-service_level") == "97,5"
     try:
         db.run(mark, p=product["id"], out=True)
         assert console.served.call("POST", "api/sync-all")[0] == 200  # the analytics recomputed
-        console.sign_in()
         console.open(f"/products/{product['id']}")
-        page = console.page
-        page.wait_for_selector("[data-fact=demand-days]")
+        page.reload()
+        page.wait_for_selector("[data-fact=demand-days]:has-text('мало для оценки')")
         assert page.inner_text("[data-fact=avg-sales]") == "—"
         assert page.inner_text("[data-fact=demand-days]") == "0 · мало для оценки"
+        assert page.inner_text("[data-fact=recommendation]").startswith(
+            "Как посчитан заказ: оценки спроса нет, поэтому мин. запас 0"
+        )
         console.shot("product-no-demand")
     finally:
+        console.served.call("DELETE", f"api/products/{product['id']}/overrides/service_level")
         db.run(mark, p=product["id"], out=False)
         console.served.call("POST", "api/sync-all")
         db.close()

@@ -75,7 +75,9 @@ WHERE t.stock_level IS DISTINCT FROM EXCLUDED.stock_level OR (EXCLUDED.out_of_st
 # of stock (sales on such a day say less than its demand; counted, a product sold out for 20 of 30
 # days would show a third of its demand). Fewer than MIN_DEMAND_DAYS such days: no estimate (NULL).
 # Days before the sync saw any stock level count as days in stock (nothing says otherwise). Also the
-# trend (last 15 days against the 15 before: +20% growing, -20% falling) and the latest sale.
+# trend (last 15 days against the 15 before: +20% growing, -20% falling), the latest sale, and the
+# ABC class by revenue over the last 90 days: A the products making the first 80% of it (the one that
+# crosses 80% included), B the next 15%, C the rest.
 RECOMPUTE_ANALYTICS = """
 WITH today AS (
     SELECT (now() AT TIME ZONE :tz)::date AS d
@@ -90,6 +92,8 @@ first_known AS (
 window_sales AS (
     SELECT t.product_id,
            coalesce(sum(t.sales_qty) FILTER (WHERE NOT t.out_of_stock), 0)  AS in_stock_sales,
+           coalesce(sum(t.sales_qty::numeric * t.sales_qty) FILTER (WHERE NOT t.out_of_stock), 0)
+                                                                    AS in_stock_squares,
            count(*) FILTER (WHERE t.out_of_stock AND t.day >= f.day)       AS out_days,
            coalesce(sum(t.sales_qty) FILTER (WHERE t.day > d - 15), 0)     AS recent,
            coalesce(sum(t.sales_qty) FILTER (WHERE t.day <= d - 15), 0)    AS previous
@@ -98,38 +102,65 @@ window_sales AS (
     GROUP BY t.product_id
 ),
 demand AS (
-    SELECT f.product_id, w.in_stock_sales, w.recent, w.previous,
+    SELECT f.product_id, coalesce(w.in_stock_sales, 0) AS sales, coalesce(w.in_stock_squares, 0) AS squares,
+           coalesce(w.recent, 0) AS recent, coalesce(w.previous, 0) AS previous,
            CASE WHEN f.day IS NULL OR f.day > d THEN 0
                 ELSE d - greatest(d - 29, f.day) + 1 - coalesce(w.out_days, 0)
            END AS days
     FROM first_known f CROSS JOIN today LEFT JOIN window_sales w USING (product_id)
 ),
+revenue AS (
+    SELECT p.id AS product_id, coalesce(sum(t.revenue), 0) AS amount
+    FROM products p CROSS JOIN today
+    LEFT JOIN product_trends t ON t.product_id = p.id AND t.day > d - 90 AND t.day <= d
+    GROUP BY p.id
+),
+abc AS (
+    SELECT product_id,
+           CASE WHEN amount <= 0 THEN 'C'
+                WHEN ahead < 0.80 * total THEN 'A'
+                WHEN ahead < 0.95 * total THEN 'B'
+                ELSE 'C'
+           END AS abc_class
+    FROM (
+        SELECT product_id, amount, sum(amount) OVER () AS total,
+               sum(amount) OVER (ORDER BY amount DESC, product_id ROWS UNBOUNDED PRECEDING) - amount AS ahead
+        FROM revenue
+    ) ranked
+),
 computed AS (
-    SELECT m.product_id,
+    SELECT m.product_id, abc.abc_class,
            CASE WHEN m.days >= :min_days
-                THEN round(coalesce(m.in_stock_sales, 0) / m.days::numeric, 3) END AS avg_daily_sales_30d,
+                THEN round(m.sales / m.days::numeric, 3) END AS avg_daily_sales_30d,
+           CASE WHEN m.days >= :min_days  -- the sample deviation; a day without a row sold nothing
+                THEN round(sqrt(greatest(0, (m.squares - m.sales::numeric * m.sales / m.days)
+                                            / (m.days - 1))), 3)
+           END AS demand_sigma,
            m.days AS demand_days,
-           CASE WHEN coalesce(m.recent, 0) > coalesce(m.previous, 0) * 1.2 THEN 'growing'
-                WHEN coalesce(m.recent, 0) < coalesce(m.previous, 0) * 0.8 THEN 'falling'
+           CASE WHEN m.recent > m.previous * 1.2 THEN 'growing'
+                WHEN m.recent < m.previous * 0.8 THEN 'falling'
                 ELSE 'stable'
            END AS trend,
            (SELECT t.last_sale_at FROM product_trends t
             WHERE t.product_id = m.product_id AND t.sales_qty > 0
             ORDER BY t.day DESC LIMIT 1) AS last_sale_at
-    FROM demand m
+    FROM demand m JOIN abc USING (product_id)
 )
-INSERT INTO product_analytics AS a (product_id, avg_daily_sales_30d, demand_days, trend, last_sale_at,
-                                    computed_at)
-SELECT product_id, avg_daily_sales_30d, demand_days, trend, last_sale_at, now() FROM computed
+INSERT INTO product_analytics AS a (product_id, avg_daily_sales_30d, demand_days, demand_sigma, trend,
+                                    last_sale_at, abc_class, computed_at)
+SELECT product_id, avg_daily_sales_30d, demand_days, demand_sigma, trend, last_sale_at, abc_class, now()
+FROM computed
 ON CONFLICT (product_id) DO UPDATE SET
     avg_daily_sales_30d = EXCLUDED.avg_daily_sales_30d,
     demand_days         = EXCLUDED.demand_days,
+    demand_sigma        = EXCLUDED.demand_sigma,
     trend               = EXCLUDED.trend,
     last_sale_at        = EXCLUDED.last_sale_at,
+    abc_class           = EXCLUDED.abc_class,
     computed_at         = now()
-WHERE (a.avg_daily_sales_30d, a.demand_days, a.trend, a.last_sale_at)
-      IS DISTINCT FROM (EXCLUDED.avg_daily_sales_30d, EXCLUDED.demand_days, EXCLUDED.trend,
-                        EXCLUDED.last_sale_at)
+WHERE (a.avg_daily_sales_30d, a.demand_days, a.demand_sigma, a.trend, a.last_sale_at, a.abc_class)
+      IS DISTINCT FROM (EXCLUDED.avg_daily_sales_30d, EXCLUDED.demand_days, EXCLUDED.demand_sigma,
+                        EXCLUDED.trend, EXCLUDED.last_sale_at, EXCLUDED.abc_class)
 """
 
 

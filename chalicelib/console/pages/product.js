@@ -17,7 +17,8 @@ const SINGLE = [
   { field: 'cost', route: 'cost', key: 'cost', money: true },
 ];
 // The analytics' inputs; their defaults come with each product (analytics.defaults), from the database.
-const INPUTS = [{ field: 'min_stock' }, { field: 'delivery_days' }, { field: 'in_transit' }];
+const INPUTS = [{ field: 'min_stock' }, { field: 'delivery_days' }, { field: 'in_transit' }, { field: 'service_level' }];
+const DECIMALS = ['avg_daily_sales_30d', 'service_level']; // sent as strings, the rest as integers
 const COMPUTED = ['avg_daily_sales_30d', 'days_to_zero', 'recommended_qty', 'trend'];
 const TRENDS = ['growing', 'stable', 'falling'];
 
@@ -106,7 +107,8 @@ function Visibility({ product, onSaved }) {
 function analyticsForm(product) {
   const a = product.analytics;
   const text = (field) => (product.overridden.includes(field) || INPUTS.some((i) => i.field === field) ? String(a[field] ?? '') : '');
-  return Object.fromEntries([...INPUTS.map((i) => i.field), ...COMPUTED].map((f) => [f, text(f)]));
+  const written = (field) => (field === 'service_level' ? number(a[field]) : text(field)); // 97,5 as it is read here
+  return Object.fromEntries([...INPUTS.map((i) => i.field), ...COMPUTED].map((f) => [f, written(f)]));
 }
 
 // What the service computes for an overridden value (the API sends it beside the override).
@@ -115,6 +117,19 @@ function computedText(product, field) {
   if (value === undefined) return undefined;
   if (value === null || (field === 'avg_daily_sales_30d' && !product.analytics.demand_estimated)) return '—';
   return field === 'trend' ? t(`trend.${value}`) : shown(field, value);
+}
+
+// How the computed recommended quantity is reached, in one sentence (the API sends its parts).
+function RecommendationHow({ product }) {
+  const r = product.analytics.recommendation;
+  const rest = { min: number(r.min_stock), stock: number(r.stock), transit: number(r.in_transit), qty: number(r.quantity) };
+  const text = product.analytics.demand_estimated || product.overridden.includes('avg_daily_sales_30d')
+    ? t('product.recommendationHow', {
+      ...rest, demand: perDay(r.demand), delivery: number(r.delivery_days), cover: number(r.cover_days),
+      safety: number(r.safety_stock), level: number(r.service_level), sigma: perDay(r.sigma),
+    })
+    : t('product.recommendationNoDemand', rest);
+  return html`<p class="hint" data-fact="recommendation">${text}</p>`;
 }
 
 function Analytics({ product, onSaved }) {
@@ -127,7 +142,7 @@ function Analytics({ product, onSaved }) {
     const changes = {};
     for (const [field, value] of Object.entries(form)) {
       if (value === before[field]) continue;
-      changes[field] = value === '' ? null : field === 'trend' ? value : parsed(value, { integer: field !== 'avg_daily_sales_30d' });
+      changes[field] = value === '' ? null : field === 'trend' ? value : parsed(value, { integer: !DECIMALS.includes(field) });
     }
     if (!Object.keys(changes).length) {
       edit.say({ text: t('common.nothingChanged'), kind: 'warn' });
@@ -217,8 +232,10 @@ export function ProductPage({ id }) {
                 <dt>${t('products.daysToZero')}</dt><dd>${number(p.analytics.days_to_zero)}</dd>
                 <dt>${t('products.recommended')}</dt><dd>${number(p.analytics.recommended_qty)}</dd>
                 <dt>${t('product.trend')}</dt><dd>${t(`trend.${p.analytics.trend}`)}</dd>
+                <dt>${t('product.abc')}</dt><dd data-fact="abc">${p.analytics.abc_class ?? '—'}</dd>
                 <dt>${t('product.lastSale')}</dt><dd>${dateTime(p.analytics.last_sale_at)}</dd>
               </dl>
+              <${RecommendationHow} product=${p} />
             </section>
             <section class="card" aria-labelledby="product-edits">
               <h2 id="product-edits">${t('product.edits')}</h2>

@@ -24,12 +24,13 @@ from chalicelib.routes.models.common import (
     SearchText,
 )
 from chalicelib.routes.models.text import RequestModel
-from chalicelib.stores.products import COMPUTED_OF, UPSTREAM_OF
+from chalicelib.stores.products import COMPUTED_OF, COVER_DAYS, UPSTREAM_OF
 
 Trend = Literal["growing", "falling", "stable"]
 
 
 StockStatus = Literal["critical", "warning", "normal"]
+AbcClass = Literal["A", "B", "C"]
 
 
 class ProductListQuery(Paging):
@@ -95,6 +96,22 @@ class AnalyticsUpdate(RequestModel):
         ]
         | None
     ) = None
+    service_level: (
+        Annotated[
+            Decimal,
+            Field(ge=50, lt=100, decimal_places=1, allow_inf_nan=False),
+            WithJsonSchema(
+                {
+                    "anyOf": [
+                        {"type": "number", "minimum": 50, "exclusiveMaximum": 100, "multipleOf": 0.1},
+                        {"type": "string", "pattern": r"^(5|6|7|8|9)\d(\.\d)?$"},
+                    ]
+                },
+                mode="validation",
+            ),
+        ]
+        | None
+    ) = None
     days_to_zero: DaysToZero | None = None
     recommended_qty: Quantity | None = None
     trend: Trend | None = None
@@ -104,6 +121,26 @@ class AnalyticsDefaults(BaseModel):
     min_stock: int
     delivery_days: int
     in_transit: int
+    service_level: Decimal = Field(description="percent; by the product's ABC class (A 95, B 90, C 85)")
+
+
+class Recommendation(BaseModel):
+    """How the computed `recommended_qty` is reached: demand × (delivery_days + cover_days) +
+    safety_stock + min_stock − stock − in_transit, rounded up, never below 0; safety_stock =
+    z × sigma × √delivery_days, z the normal quantile of the service level."""
+
+    demand: Decimal = Field(description="units a day in force (the staff's, or the estimate)")
+    demand_days: int
+    sigma: Decimal | None = Field(description="spread of the daily demand over those days; null: no estimate")
+    service_level: Decimal
+    z: Decimal
+    safety_stock: int
+    delivery_days: int
+    cover_days: int
+    min_stock: int
+    stock: int
+    in_transit: int
+    quantity: int = Field(description="the computed recommended quantity")
 
 
 class ProductAnalytics(BaseModel):
@@ -120,15 +157,21 @@ class ProductAnalytics(BaseModel):
     days_to_zero: int | None
     recommended_qty: int
     trend: Trend
+    abc_class: AbcClass | None = Field(
+        description="by revenue over the last 90 days: A makes the first 80%, B the next 15%, C the rest;"
+        " null until first computed"
+    )
     min_stock: int
     delivery_days: int
     in_transit: int
+    service_level: Decimal = Field(description="percent, for the safety stock: the staff's, or by ABC class")
     stock_status: StockStatus
     last_sale_at: datetime | None
     computed: dict[str, Any] = Field(
         default_factory=dict, description="what the service computes, for each overridden value"
     )
     defaults: AnalyticsDefaults = Field(description="the inputs' values when the staff set none")
+    recommendation: Recommendation = Field(description="the parts of the computed recommended_qty")
 
 
 class Product(BaseModel):
@@ -166,14 +209,22 @@ class Product(BaseModel):
         defaults = AnalyticsDefaults(
             **{name: row[f"default_{name}"] for name in AnalyticsDefaults.model_fields}
         )
+        recommendation = Recommendation(
+            demand=row["avg_daily_sales_30d"], demand_days=row["demand_days"], sigma=row["demand_sigma"],
+            service_level=row["service_level"], z=row["service_z"], safety_stock=row["safety_stock"],
+            delivery_days=row["delivery_days"], cover_days=COVER_DAYS, min_stock=row["min_stock"],
+            stock=row["stock_quantity"], in_transit=row["in_transit"],
+            quantity=row["computed_recommended_qty"],
+        )  # fmt: skip
         analytics = ProductAnalytics(
             **{
                 name: row[name]
                 for name in ProductAnalytics.model_fields
-                if name not in ("computed", "defaults")
+                if name not in ("computed", "defaults", "recommendation")
             },
             computed=computed,
             defaults=defaults,
+            recommendation=recommendation,
         )
         return cls(**row, upstream=upstream, analytics=analytics)
 
