@@ -110,10 +110,12 @@ demand AS (
     FROM first_known f CROSS JOIN today LEFT JOIN window_sales w USING (product_id)
 ),
 revenue AS (
-    SELECT p.id AS product_id, coalesce(sum(t.revenue), 0) AS amount
-    FROM products p CROSS JOIN today
-    LEFT JOIN product_trends t ON t.product_id = p.id AND t.day > d - 90 AND t.day <= d
-    GROUP BY p.id
+    SELECT p.id AS product_id, coalesce(r.amount, 0) AS amount
+    FROM products p
+    LEFT JOIN (
+        SELECT t.product_id, sum(t.revenue) AS amount FROM product_trends t, today
+        WHERE t.day > d - 90 AND t.day <= d GROUP BY t.product_id
+    ) r ON r.product_id = p.id
 ),
 abc AS (
     SELECT product_id,
