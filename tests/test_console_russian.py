@@ -111,9 +111,11 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
     assert "у части записей нет годного номера" in text
     look("run")
 
+    first_product = served.call("GET", "api/products?limit=1")[1]["items"][0]["id"]
     for fragment, ready in (
         ("/orders", ".results"),
         ("/products", ".results"),
+        (f"/products/{first_product}", "[data-fact=recommendation]"),
         ("/orders/999999", ".error-box"),
     ):
         tab.open(fragment)
@@ -144,6 +146,7 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
             "run",
             "/orders",
             "/products",
+            f"/products/{first_product}",
             "/orders/999999",
             "order-refused",
             "sync-409",

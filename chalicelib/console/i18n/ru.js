@@ -345,7 +345,7 @@ export default {
   'product.field.delivery_days': 'Срок поставки, дней',
   'product.field.in_transit': 'В пути, шт.',
   'product.field.service_level': 'Уровень сервиса, %',
-  'product.recommendationHow': 'Как посчитан заказ: {demand} в день × ({delivery} + {cover}) дн. + страховой запас {safety} (уровень сервиса {level} %, разброс {sigma} в день) + мин. запас {min} − остаток {stock} − в пути {transit} = {qty}',
+  'product.recommendationHow': 'Как посчитан заказ: {demand} в день × ({delivery} + {cover}) дн. + страховой запас {safety} (уровень сервиса {level} %, разброс {sigma} в день) + мин. запас {min} − остаток {stock} − в пути {transit} = {qty}',
   'product.recommendationNoDemand': 'Как посчитан заказ: оценки спроса нет, поэтому мин. запас {min} − остаток {stock} − в пути {transit} = {qty}',
   'product.field.avg_daily_sales_30d': 'Продаж в день',
   'product.field.days_to_zero': 'Дней до нуля',
