@@ -163,7 +163,7 @@ rewritten AS (
     ) s ON s.external_id = u.external_id
     WHERE u.inserted OR o.items IS DISTINCT FROM s.items
 ),
-removed AS (
+removed AS (  -- read by nothing: a statement in WITH runs to completion all the same
     DELETE FROM order_items WHERE order_id IN (SELECT id FROM rewritten WHERE NOT inserted)
 ),
 added AS (
