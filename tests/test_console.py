@@ -341,6 +341,28 @@ def test_daily_sales_have_two_decimals_everywhere(console: Console) -> None:
     assert re.fullmatch(r"\d+,\d\d", fact) and placeholder == f"расчёт: {fact}", (fact, placeholder)
 
 
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_products_list_shows_each_products_abc_class(browser: Browser, served_app: ServedApp, width: int):
+    tab = Console(browser, served_app, width=width)
+    try:
+        tab.sign_in()
+        tab.open("/products")
+        listed = "table.products [data-abc]" if width >= 800 else ".products-cards [data-abc]"
+        tab.page.wait_for_selector(listed)
+        shown = [text.removeprefix("Класс: ") for text in tab.page.locator(listed).all_inner_texts()]
+        names = tab.page.locator("table.products tbody a" if width >= 800 else ".products-cards a")
+        ids = [int(href.rsplit("/", 1)[1]) for href in (a.get_attribute("href") or "" for a in names.all())]
+        classes = {
+            p["id"]: p["analytics"]["abc_class"]
+            for p in served_app.call("GET", "api/products?limit=100")[1]["items"]
+        }
+        assert shown == [classes[i] for i in ids] and "A" in shown, shown
+        tab.shot(f"products-abc-{width}")
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
 def test_a_product_out_of_stock_all_month_shows_no_daily_sales_and_says_why(console: Console) -> None:
     product = _a_priced_product(console.served)
     db = database_for(console.served.database_url)

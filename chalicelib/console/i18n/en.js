@@ -304,6 +304,8 @@ export default {
   'products.cost': 'Cost',
   'products.margin': 'Margin',
   'products.avgSales': 'Sales a day',
+  'products.abc': 'Class',
+  'products.abcTitle': 'Revenue class over 90 days: A the first 80%, B the next 15%, C the rest',
   'product.demandDays': 'Days in stock of the last 30',
   'product.noDemand': 'too few for an estimate',
   'products.daysToZero': 'Days to zero',

@@ -304,6 +304,8 @@ export default {
   'products.cost': 'Себестоимость',
   'products.margin': 'Маржа',
   'products.avgSales': 'Продаж в день',
+  'products.abc': 'Класс',
+  'products.abcTitle': 'Класс по выручке за 90 дней: A — первые 80 %, B — следующие 15 %, C — остальное',
   'product.demandDays': 'Дней в наличии из 30',
   'product.noDemand': 'мало для оценки',
   'products.daysToZero': 'Дней до нуля',

@@ -72,6 +72,7 @@ function ProductCards({ products, edited }) {
         <p class="record-line">
           <span>${t('products.price')}: ${money(p.price)}${edited(p, 'price')}</span>
           <span>${t('products.stock')}: ${number(p.stock_quantity)}${edited(p, 'stock_quantity')}</span>
+          <span data-abc>${t('products.abc')}: ${p.analytics.abc_class ?? '—'}</span>
         </p>
         ${p.is_hidden ? html`<p><${Badge} kind="hidden">${t('products.hiddenBadge')}<//></p>` : null}
       </li>`,
@@ -104,7 +105,8 @@ export function ProductsPage({ params }) {
               <th scope="col" class="num">${t('products.price')}</th><th scope="col" class="num">${t('products.stock')}</th>
               <th scope="col" class="num wide-only">${t('products.cost')}</th><th scope="col" class="num wide-only">${t('products.margin')}</th>
               <th scope="col" class="num wide-only">${t('products.avgSales')}</th><th scope="col" class="num wide-only">${t('products.daysToZero')}</th>
-              <th scope="col" class="num wide-only">${t('products.recommended')}</th><th scope="col">${t('products.stockStatus')}</th>
+              <th scope="col" class="num wide-only">${t('products.recommended')}</th>
+              <th scope="col" class="wide-only"><abbr title=${t('products.abcTitle')}>${t('products.abc')}</abbr></th><th scope="col">${t('products.stockStatus')}</th>
             </tr></thead>
             <tbody>${page.items.map(
               (p) => html`<tr class=${p.deleted_upstream_at ? 'gone' : ''}>
@@ -117,6 +119,7 @@ export function ProductsPage({ params }) {
                 <td class="num wide-only">${perDay(dailySales(p))}</td>
                 <td class="num wide-only">${number(p.analytics.days_to_zero)}</td>
                 <td class="num wide-only">${number(p.analytics.recommended_qty)}</td>
+                <td class="wide-only" data-abc>${p.analytics.abc_class ?? '—'}</td>
                 <td><${StockBadge} status=${p.analytics.stock_status} /></td>
               </tr>`,
             )}</tbody>
