@@ -377,6 +377,11 @@ def test_a_product_out_of_stock_all_month_shows_no_daily_sales_and_says_why(cons
     assert how.startswith("Как посчитан заказ: ") and "страховой запас" in how, how
     assert how.endswith(f"= {product['analytics']['recommendation']['quantity']}"), how
     console.shot("product-recommendation")
+    page.select_option("header.top select", "en")  # the same sentence in English
+    how_en = page.inner_text("[data-fact=recommendation]")
+    assert how_en.startswith("How the order is reached: ") and "safety stock" in how_en, how_en
+    page.select_option("header.top select", "ru")
+    page.wait_for_selector("[data-fact=recommendation]:has-text('Как посчитан заказ')")
     assert (
         page.input_value("#analytics-service_level")
         == {"A": "95", "B": "90", "C": "85"}[product["analytics"]["abc_class"]]

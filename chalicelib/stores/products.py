@@ -22,7 +22,6 @@ STAFF_FIELDS = {
     "trend": ("product_analytics", "staff_trend"),
     "service_level": ("product_analytics", "staff_service_level"),
 }
-COVER_DAYS = 30  # days of demand a recommendation covers beyond the delivery time (product_view)
 UPSTREAM_OF = {"price": "upstream_price", "stock_quantity": "upstream_stock_quantity"}
 # Analytics the service computes and the staff may override -> the view's computed column.
 COMPUTED_OF = {
@@ -41,6 +40,7 @@ PRODUCT_COLUMNS = f"""
     p.computed_avg_daily_sales_30d, p.computed_trend, p.computed_days_to_zero, p.computed_recommended_qty,
     p.default_min_stock, p.default_delivery_days, p.default_in_transit, p.demand_days, p.demand_estimated,
     p.abc_class, p.service_level, p.default_service_level, p.service_z, p.demand_sigma, p.safety_stock,
+    p.cover_days,
     array_remove(ARRAY[{", ".join(f"CASE WHEN p.{column} IS NOT NULL THEN '{field}' END" for field, (_, column) in STAFF_FIELDS.items())}], NULL)
         AS overridden
 """  # noqa: E501 (generated from constants above)

@@ -24,7 +24,7 @@ from chalicelib.routes.models.common import (
     SearchText,
 )
 from chalicelib.routes.models.text import RequestModel
-from chalicelib.stores.products import COMPUTED_OF, COVER_DAYS, UPSTREAM_OF
+from chalicelib.stores.products import COMPUTED_OF, UPSTREAM_OF
 
 Trend = Literal["growing", "falling", "stable"]
 
@@ -212,7 +212,7 @@ class Product(BaseModel):
         recommendation = Recommendation(
             demand=row["avg_daily_sales_30d"], demand_days=row["demand_days"], sigma=row["demand_sigma"],
             service_level=row["service_level"], z=row["service_z"], safety_stock=row["safety_stock"],
-            delivery_days=row["delivery_days"], cover_days=COVER_DAYS, min_stock=row["min_stock"],
+            delivery_days=row["delivery_days"], cover_days=row["cover_days"], min_stock=row["min_stock"],
             stock=row["stock_quantity"], in_transit=row["in_transit"],
             quantity=row["computed_recommended_qty"],
         )  # fmt: skip
