@@ -23,6 +23,7 @@ from chalicelib.routes.me import me_routes
 from chalicelib.routes.openapi import openapi_routes
 from chalicelib.routes.orders import order_routes
 from chalicelib.routes.products import product_routes
+from chalicelib.routes.purchasing import purchasing_routes
 from chalicelib.routes.response_headers import add_response_headers
 from chalicelib.routes.sync import sync_routes
 from chalicelib.sync.lambda_payload import SyncRequest
@@ -50,6 +51,7 @@ for blueprint in (
     me_routes,
     order_routes,
     product_routes,
+    purchasing_routes,
     sync_routes,
     openapi_routes,
     fallback_routes,

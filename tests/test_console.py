@@ -100,7 +100,7 @@ def test_english_can_be_chosen_and_every_field_has_a_label(console: Console) -> 
     page = console.page
     console.sign_in()
     page.select_option("header.top select", "en")
-    assert page.inner_text("header.top nav").split() == ["Overview", "Orders", "Products"]
+    assert page.inner_text("header.top nav").split() == ["Overview", "Orders", "Products", "Purchasing"]
     console.open("/products/1")
     page.wait_for_selector("#product-price")
     unlabelled = page.evaluate(
@@ -570,6 +570,7 @@ PAGES = {
     "order": "/orders/1",
     "products": "/products",
     "product": "/products/1",
+    "purchasing": "/purchasing",
     "run": "/runs/1",
 }
 READY = {
@@ -578,6 +579,7 @@ READY = {
     "order": "#order-status",
     "products": ".results",
     "product": ".chart svg",
+    "purchasing": ".purchase-summary, [data-empty]",
     "run": "text=Отложенные записи",
 }
 

@@ -116,6 +116,7 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
         ("/orders", ".results"),
         ("/products", ".results"),
         (f"/products/{first_product}", "[data-fact=recommendation]"),
+        ("/purchasing", ".purchase-summary, [data-empty]"),
         ("/orders/999999", ".error-box"),
     ):
         tab.open(fragment)
@@ -147,6 +148,7 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
             "/orders",
             "/products",
             f"/products/{first_product}",
+            "/purchasing",
             "/orders/999999",
             "order-refused",
             "sync-409",

@@ -1,4 +1,4 @@
-// The console: sign in with an API token, then the overview, orders and products pages.
+// The console: sign in with an API token, then the overview, orders, products and purchasing pages.
 import { html, render, useEffect, useState } from './lib.js';
 import { api, token, whenUnauthorized } from './api.js';
 import { LANGUAGES, errorText, language, setLanguage, t } from './i18n.js';
@@ -12,6 +12,7 @@ import { OrdersPage } from './pages/orders.js';
 import { OrderPage } from './pages/order.js';
 import { ProductsPage } from './pages/products.js';
 import { ProductPage } from './pages/product.js';
+import { PurchasingPage } from './pages/purchasing.js';
 
 function Page({ route }) {
   const [section, id] = route.parts;
@@ -19,6 +20,7 @@ function Page({ route }) {
   if (section === 'orders') return html`<${OrdersPage} params=${route.params} />`;
   if (section === 'products' && id) return html`<${ProductPage} key=${id} id=${id} />`;
   if (section === 'products') return html`<${ProductsPage} params=${route.params} />`;
+  if (section === 'purchasing') return html`<${PurchasingPage} params=${route.params} />`;
   if (section === 'runs' && id) return html`<${RunPage} key=${id} id=${id} />`;
   if (!section) return html`<${Overview} />`;
   return html`<section><h1>${t('notFound.title')}</h1><p><a href="#/">${t('notFound.back')}</a></p></section>`;
@@ -50,6 +52,7 @@ function Shell({ session, onSignOut, onLanguage }) {
       <span class="brand">${t('app.name')}</span>
       <nav aria-label=${t('nav.label')}>
         ${link('', t('nav.overview'))} ${link('orders', t('nav.orders'))} ${link('products', t('nav.products'))}
+        ${link('purchasing', t('nav.purchasing'))}
       </nav>
       <div class="who">
         <span title=${t(`session.access.${session.access}`)}><bdi class="data">${session.name}</bdi> · ${t(`session.access.${session.access}`)}</span>

@@ -29,6 +29,22 @@ export function money(value) {
   return `${amount(value)}${GROUP}₽`;
 }
 
+// Money arithmetic on the API's strings, in whole kopecks (BigInt): a line's cost and an order's total
+// come out to the kopeck, as the API's own would, never through a float.
+export function kopecks(value) {
+  const text = String(value);
+  const negative = text.startsWith('-');
+  const [whole, fraction = ''] = text.replace('-', '').split('.');
+  const total = BigInt(whole || '0') * 100n + BigInt((fraction + '00').slice(0, 2));
+  return negative ? -total : total;
+}
+
+export function fromKopecks(total) {
+  const negative = total < 0n;
+  const size = negative ? -total : total;
+  return `${negative ? '-' : ''}${size / 100n}.${String(size % 100n).padStart(2, '0')}`;
+}
+
 export function number(value) {
   if (value === null || value === undefined || value === '') return '—';
   return new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 3 }).format(Number(value));

@@ -9,6 +9,7 @@ import { BarChart, LineChart } from '../chart.js';
 import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, ShopText, StockBadge, canEdit, useLoad, useSession } from '../ui.js';
 import { OverrideLine, dailySales, reverter } from '../overrides.js';
 import { useAction } from '../action.js';
+import { recommendationText } from '../recommendation.js';
 
 // One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
 const SINGLE = [
@@ -121,15 +122,8 @@ function computedText(product, field) {
 
 // How the computed recommended quantity is reached, in one sentence (the API sends its parts).
 function RecommendationHow({ product }) {
-  const r = product.analytics.recommendation;
-  const rest = { min: number(r.min_stock), stock: number(r.stock), transit: number(r.in_transit), qty: number(r.quantity) };
-  const text = product.analytics.demand_estimated || product.overridden.includes('avg_daily_sales_30d')
-    ? t('product.recommendationHow', {
-      ...rest, demand: perDay(r.demand), delivery: number(r.delivery_days), cover: number(r.cover_days),
-      safety: number(r.safety_stock), level: number(r.service_level), sigma: perDay(r.sigma),
-    })
-    : t('product.recommendationNoDemand', rest);
-  return html`<p class="hint" data-fact="recommendation">${text}</p>`;
+  const estimated = product.analytics.demand_estimated || product.overridden.includes('avg_daily_sales_30d');
+  return html`<p class="hint" data-fact="recommendation">${recommendationText(product.analytics.recommendation, estimated)}</p>`;
 }
 
 function Analytics({ product, onSaved }) {

@@ -142,6 +142,17 @@ class Recommendation(BaseModel):
     in_transit: int
     quantity: int = Field(description="the computed recommended quantity")
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Recommendation:
+        """From a row of `product_view`'s columns (stores/products.py, PRODUCT_COLUMNS)."""
+        return cls(
+            demand=row["avg_daily_sales_30d"], demand_days=row["demand_days"], sigma=row["demand_sigma"],
+            service_level=row["service_level"], z=row["service_z"], safety_stock=row["safety_stock"],
+            delivery_days=row["delivery_days"], cover_days=row["cover_days"], min_stock=row["min_stock"],
+            stock=row["stock_quantity"], in_transit=row["in_transit"],
+            quantity=row["computed_recommended_qty"],
+        )  # fmt: skip
+
 
 class ProductAnalytics(BaseModel):
     avg_daily_sales_30d: Decimal = Field(
@@ -209,13 +220,7 @@ class Product(BaseModel):
         defaults = AnalyticsDefaults(
             **{name: row[f"default_{name}"] for name in AnalyticsDefaults.model_fields}
         )
-        recommendation = Recommendation(
-            demand=row["avg_daily_sales_30d"], demand_days=row["demand_days"], sigma=row["demand_sigma"],
-            service_level=row["service_level"], z=row["service_z"], safety_stock=row["safety_stock"],
-            delivery_days=row["delivery_days"], cover_days=row["cover_days"], min_stock=row["min_stock"],
-            stock=row["stock_quantity"], in_transit=row["in_transit"],
-            quantity=row["computed_recommended_qty"],
-        )  # fmt: skip
+        recommendation = Recommendation.from_row(row)
         analytics = ProductAnalytics(
             **{
                 name: row[name]
