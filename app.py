@@ -23,6 +23,7 @@ from chalicelib.routes.me import me_routes
 from chalicelib.routes.openapi import openapi_routes
 from chalicelib.routes.orders import order_routes
 from chalicelib.routes.products import product_routes
+from chalicelib.routes.profit import profit_routes
 from chalicelib.routes.purchasing import purchasing_routes
 from chalicelib.routes.response_headers import add_response_headers
 from chalicelib.routes.sync import sync_routes
@@ -52,6 +53,7 @@ for blueprint in (
     order_routes,
     product_routes,
     purchasing_routes,
+    profit_routes,
     sync_routes,
     openapi_routes,
     fallback_routes,

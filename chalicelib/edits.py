@@ -1,7 +1,8 @@
 """Staff edits with their side effects, each in one transaction.
 
 An order's status decides whether its items count as sales, so editing it refreshes that day's
-trends; a product's stock is today's stock level.
+trends; a product's stock is today's stock level; a product's cost is the cost of the goods sold from
+now on, so editing it refreshes today (and any later day the shop already has orders of).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def edit_product(
             raise NotFoundError(f"product {product_id} does not exist")
         if "stock_quantity" in changes:
             analytics.record_stock_levels(conn, tz=str(zone.key), product_ids=[product_id])
+        if "cost" in changes:
+            analytics.refresh_days(conn, analytics.days_from_now(conn, tz=str(zone.key)), tz=str(zone.key))
         product = products.get_product(conn, product_id)
     assert product is not None
     _log_edit("product", product_id, changes, by)

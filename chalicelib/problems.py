@@ -30,7 +30,7 @@ LIMIT_KEYS = (
 def validation_details(error: ValidationError, *, at_most: int | None = None) -> list[dict[str, Any]]:
     """One detail per problem: `field`, `message` (English, for people reading logs and programs),
     and `type`, a stable machine code (pydantic's, or ours: `text`, `email`, `at_least_one`,
-    `date_range`, `number_out_of_range`, `id`), with `limit` where the rule has a bound."""
+    `date_range`, `range_too_long`, `number_out_of_range`, `id`), with `limit` where the rule has a bound."""
     details = []
     for item in error.errors(include_url=False, include_input=False)[:at_most]:
         detail: dict[str, Any] = {

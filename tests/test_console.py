@@ -100,7 +100,13 @@ def test_english_can_be_chosen_and_every_field_has_a_label(console: Console) -> 
     page = console.page
     console.sign_in()
     page.select_option("header.top select", "en")
-    assert page.inner_text("header.top nav").split() == ["Overview", "Orders", "Products", "Purchasing"]
+    assert page.inner_text("header.top nav").split() == [
+        "Overview",
+        "Orders",
+        "Products",
+        "Purchasing",
+        "Profit",
+    ]
     console.open("/products/1")
     page.wait_for_selector("#product-price")
     unlabelled = page.evaluate(
@@ -571,6 +577,7 @@ PAGES = {
     "products": "/products",
     "product": "/products/1",
     "purchasing": "/purchasing",
+    "profit": "/profit",
     "run": "/runs/1",
 }
 READY = {
@@ -580,6 +587,7 @@ READY = {
     "products": ".results",
     "product": ".chart svg",
     "purchasing": ".purchase-summary, [data-empty]",
+    "profit": "[data-table=products] h2",
     "run": "text=Отложенные записи",
 }
 

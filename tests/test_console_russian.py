@@ -117,6 +117,7 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
         ("/products", ".results"),
         (f"/products/{first_product}", "[data-fact=recommendation]"),
         ("/purchasing", ".purchase-summary, [data-empty]"),
+        ("/profit", "[data-table=products] h2"),
         ("/orders/999999", ".error-box"),
     ):
         tab.open(fragment)
@@ -149,6 +150,7 @@ def test_every_page_and_error_says_nothing_in_english(tab: Console, broken: tupl
             "/products",
             f"/products/{first_product}",
             "/purchasing",
+            "/profit",
             "/orders/999999",
             "order-refused",
             "sync-409",

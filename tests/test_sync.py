@@ -667,11 +667,14 @@ def test_sales_stay_exact_through_every_kind_of_change(sync: SyncService, db: Da
 
 
 PER_DAY_TABLES = {
-    "product_trends": """SELECT product_id, day, sales_qty, revenue, orders, last_sale_at FROM product_trends
+    "product_trends": """SELECT product_id, day, sales_qty, revenue, orders, last_sale_at, cogs,
+                                uncosted_revenue
+                         FROM product_trends
                          WHERE sales_qty <> 0 OR revenue <> 0 OR orders <> 0 OR last_sale_at IS NOT NULL
+                            OR cogs <> 0 OR uncosted_revenue <> 0
                          ORDER BY 1, 2""",
-    "order_daily_stats": """SELECT day, status, listed, orders, revenue FROM order_daily_stats
-                            ORDER BY 1, 2, 3""",
+    "order_daily_stats": """SELECT day, status, listed, orders, revenue, goods_revenue, cogs, uncosted_revenue
+                            FROM order_daily_stats ORDER BY 1, 2, 3""",
 }
 
 
@@ -687,6 +690,19 @@ def test_a_resync_keeps_the_per_day_tables_what_a_rebuild_computes(
     # and new contribution (MERGE_MOVING_DAYS); more changes refresh the days they touch. Either way,
     # after every kind of change they must equal what computing them from all orders gives.
     synced(sync)
+    # Costs entered long ago for half the products and changed since for a quarter, the rest never:
+    # the cost of goods moves too, each order at the cost in force when it was created.
+    db.run(
+        """INSERT INTO staff_edits (entity, entity_id, field, new_value, edited_by, edited_at)
+           SELECT 'product', id, 'cost', to_jsonb('100.50'::text), 'test', now() - interval '400 days'
+           FROM products WHERE id % 2 = 0
+           UNION ALL
+           SELECT 'product', id, 'cost', to_jsonb('120.00'::text), 'test', now() - interval '20 days'
+           FROM products WHERE id % 4 = 0"""
+    )
+    db.run("DELETE FROM analytics_state")
+    with db.transaction() as conn:
+        assert analytics.ensure_built_for(conn, tz=ZONE.key)
     listed_again = next(o for o in shop_data.orders if o["status"] not in ("cancelled", "refunded"))
     shop_data.delete_orders([listed_again["id"]])
     assert synced(sync)[1].counts.deleted == 1
@@ -739,6 +755,8 @@ def test_a_resync_keeps_the_per_day_tables_what_a_rebuild_computes(
     assert len(item_ids_after[more_items["id"]]) == len(more_items["order_items"])
     moved_tables = per_day_tables(db)
     assert moved_tables != before  # the run moved them
+    assert value(db, "SELECT count(DISTINCT cogs) FROM order_daily_stats") > 2  # costs known, and changed
+    assert value(db, "SELECT sum(uncosted_revenue) FROM order_daily_stats") > 0
     db.run("DELETE FROM analytics_state")  # the next step rebuilds both tables from every order
     with db.transaction() as conn:
         assert analytics.ensure_built_for(conn, tz=ZONE.key)

@@ -1,4 +1,4 @@
-// The console: sign in with an API token, then the overview, orders, products and purchasing pages.
+// The console: sign in with an API token, then the overview, orders, products, purchasing and profit pages.
 import { html, render, useEffect, useState } from './lib.js';
 import { api, token, whenUnauthorized } from './api.js';
 import { LANGUAGES, errorText, language, setLanguage, t } from './i18n.js';
@@ -13,6 +13,7 @@ import { OrderPage } from './pages/order.js';
 import { ProductsPage } from './pages/products.js';
 import { ProductPage } from './pages/product.js';
 import { PurchasingPage } from './pages/purchasing.js';
+import { ProfitPage } from './pages/profit.js';
 
 function Page({ route }) {
   const [section, id] = route.parts;
@@ -21,6 +22,7 @@ function Page({ route }) {
   if (section === 'products' && id) return html`<${ProductPage} key=${id} id=${id} />`;
   if (section === 'products') return html`<${ProductsPage} params=${route.params} />`;
   if (section === 'purchasing') return html`<${PurchasingPage} params=${route.params} />`;
+  if (section === 'profit') return html`<${ProfitPage} params=${route.params} />`;
   if (section === 'runs' && id) return html`<${RunPage} key=${id} id=${id} />`;
   if (!section) return html`<${Overview} />`;
   return html`<section><h1>${t('notFound.title')}</h1><p><a href="#/">${t('notFound.back')}</a></p></section>`;
@@ -52,7 +54,7 @@ function Shell({ session, onSignOut, onLanguage }) {
       <span class="brand">${t('app.name')}</span>
       <nav aria-label=${t('nav.label')}>
         ${link('', t('nav.overview'))} ${link('orders', t('nav.orders'))} ${link('products', t('nav.products'))}
-        ${link('purchasing', t('nav.purchasing'))}
+        ${link('purchasing', t('nav.purchasing'))} ${link('profit', t('nav.profit'))}
       </nav>
       <div class="who">
         <span title=${t(`session.access.${session.access}`)}><bdi class="data">${session.name}</bdi> · ${t(`session.access.${session.access}`)}</span>

@@ -24,9 +24,13 @@ WITH sales AS (
            sum(i.quantity)::integer              AS sales_qty,
            sum(i.total)                          AS revenue,
            count(DISTINCT o.id)::integer         AS orders,
-           max(o.created_at)                     AS last_sale_at
+           max(o.created_at)                     AS last_sale_at,
+           coalesce(sum(i.quantity * c.cost), 0) AS cogs,
+           coalesce(sum(i.total) FILTER (WHERE c.cost IS NULL), 0) AS uncosted_revenue
     FROM orders o
     JOIN order_items i ON i.order_id = o.id
+    LEFT JOIN product_cost_periods c
+           ON c.product_id = i.product_id AND o.created_at >= c.valid_from AND o.created_at < c.valid_to
     WHERE o.created_at >= (CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)
       AND o.created_at <  ((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)
       AND (o.created_at AT TIME ZONE :tz)::date = ANY(CAST(:days AS date[]))
@@ -36,21 +40,27 @@ WITH sales AS (
     GROUP BY 1, 2
 ),
 written AS (
-    INSERT INTO product_trends AS t (product_id, day, sales_qty, revenue, orders, last_sale_at)
-    SELECT product_id, day, sales_qty, revenue, orders, last_sale_at FROM sales
+    INSERT INTO product_trends AS t (product_id, day, sales_qty, revenue, orders, last_sale_at, cogs,
+                                     uncosted_revenue)
+    SELECT product_id, day, sales_qty, revenue, orders, last_sale_at, cogs, uncosted_revenue FROM sales
     ON CONFLICT (product_id, day) DO UPDATE SET
-        sales_qty    = EXCLUDED.sales_qty,
-        revenue      = EXCLUDED.revenue,
-        orders       = EXCLUDED.orders,
-        last_sale_at = EXCLUDED.last_sale_at
-    WHERE (t.sales_qty, t.revenue, t.orders, t.last_sale_at)
-          IS DISTINCT FROM (EXCLUDED.sales_qty, EXCLUDED.revenue, EXCLUDED.orders, EXCLUDED.last_sale_at)
+        sales_qty        = EXCLUDED.sales_qty,
+        revenue          = EXCLUDED.revenue,
+        orders           = EXCLUDED.orders,
+        last_sale_at     = EXCLUDED.last_sale_at,
+        cogs             = EXCLUDED.cogs,
+        uncosted_revenue = EXCLUDED.uncosted_revenue
+    WHERE (t.sales_qty, t.revenue, t.orders, t.last_sale_at, t.cogs, t.uncosted_revenue)
+          IS DISTINCT FROM (EXCLUDED.sales_qty, EXCLUDED.revenue, EXCLUDED.orders, EXCLUDED.last_sale_at,
+                            EXCLUDED.cogs, EXCLUDED.uncosted_revenue)
     RETURNING 1
 ),
 cleared AS (
-    UPDATE product_trends t SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL
+    UPDATE product_trends t
+    SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL, cogs = 0, uncosted_revenue = 0
     WHERE t.day = ANY(CAST(:days AS date[]))
-      AND (t.sales_qty <> 0 OR t.orders <> 0 OR t.last_sale_at IS NOT NULL)
+      AND (t.sales_qty <> 0 OR t.orders <> 0 OR t.last_sale_at IS NOT NULL OR t.cogs <> 0
+           OR t.uncosted_revenue <> 0)
       AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.product_id = t.product_id AND s.day = t.day)
     RETURNING 1
 )
@@ -166,22 +176,44 @@ WHERE (a.avg_daily_sales_30d, a.demand_days, a.demand_sigma, a.trend, a.last_sal
 """
 
 
-# Orders and revenue per day and effective status (what the stats read) for the given days.
+# Orders and revenue per day and effective status (what the stats read) for the given days, with
+# their goods' revenue, cost of goods at the cost in force when each order was created, and the
+# revenue of the goods of no known cost (no cost then, or matched to no product).
 REFRESH_DAILY_STATS = """
-WITH fresh AS (
-    SELECT (o.created_at AT TIME ZONE :tz)::date AS day, o.status, o.deleted_upstream_at IS NULL AS listed,
-           count(*)::integer AS orders, sum(o.total_amount) AS revenue
+WITH days AS (
+    SELECT o.id, (o.created_at AT TIME ZONE :tz)::date AS day, o.created_at, o.status,
+           o.deleted_upstream_at IS NULL AS listed, o.total_amount
     FROM orders o
     WHERE o.created_at >= (CAST(:first_day AS date)::timestamp AT TIME ZONE :tz)
       AND o.created_at <  ((CAST(:last_day AS date) + 1)::timestamp AT TIME ZONE :tz)
       AND (o.created_at AT TIME ZONE :tz)::date = ANY(CAST(:days AS date[]))
+),
+goods AS (
+    SELECT d.id, sum(i.total) AS revenue, coalesce(sum(i.quantity * c.cost), 0) AS cogs,
+           coalesce(sum(i.total) FILTER (WHERE c.cost IS NULL), 0) AS uncosted
+    FROM days d
+    JOIN order_items i ON i.order_id = d.id
+    LEFT JOIN product_cost_periods c
+           ON c.product_id = i.product_id AND d.created_at >= c.valid_from AND d.created_at < c.valid_to
+    GROUP BY d.id
+),
+fresh AS (
+    SELECT d.day, d.status, d.listed, count(*)::integer AS orders, sum(d.total_amount) AS revenue,
+           coalesce(sum(g.revenue), 0) AS goods_revenue, coalesce(sum(g.cogs), 0) AS cogs,
+           coalesce(sum(g.uncosted), 0) AS uncosted_revenue
+    FROM days d LEFT JOIN goods g USING (id)
     GROUP BY 1, 2, 3
 ),
 written AS (
-    INSERT INTO order_daily_stats AS s (day, status, listed, orders, revenue)
-    SELECT day, status, listed, orders, revenue FROM fresh
-    ON CONFLICT (day, status, listed) DO UPDATE SET orders = EXCLUDED.orders, revenue = EXCLUDED.revenue
-    WHERE (s.orders, s.revenue) IS DISTINCT FROM (EXCLUDED.orders, EXCLUDED.revenue)
+    INSERT INTO order_daily_stats AS s (day, status, listed, orders, revenue, goods_revenue, cogs,
+                                        uncosted_revenue)
+    SELECT day, status, listed, orders, revenue, goods_revenue, cogs, uncosted_revenue FROM fresh
+    ON CONFLICT (day, status, listed) DO UPDATE SET
+        orders = EXCLUDED.orders, revenue = EXCLUDED.revenue, goods_revenue = EXCLUDED.goods_revenue,
+        cogs = EXCLUDED.cogs, uncosted_revenue = EXCLUDED.uncosted_revenue
+    WHERE (s.orders, s.revenue, s.goods_revenue, s.cogs, s.uncosted_revenue)
+          IS DISTINCT FROM (EXCLUDED.orders, EXCLUDED.revenue, EXCLUDED.goods_revenue, EXCLUDED.cogs,
+                            EXCLUDED.uncosted_revenue)
     RETURNING 1
 )
 DELETE FROM order_daily_stats s
@@ -192,14 +224,28 @@ WHERE s.day = ANY(CAST(:days AS date[]))
 BUILT_ZONE = "SELECT value FROM analytics_state WHERE key = 'timezone'"
 FORGET_DAYS = """
 DELETE FROM order_daily_stats;
-UPDATE product_trends SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL
-WHERE sales_qty <> 0 OR orders <> 0 OR last_sale_at IS NOT NULL;
+UPDATE product_trends
+SET sales_qty = 0, revenue = 0, orders = 0, last_sale_at = NULL, cogs = 0, uncosted_revenue = 0
+WHERE sales_qty <> 0 OR orders <> 0 OR last_sale_at IS NOT NULL OR cogs <> 0 OR uncosted_revenue <> 0;
 """
 ALL_ORDER_DAYS = "SELECT DISTINCT (created_at AT TIME ZONE :tz)::date FROM orders"
 RECORD_ZONE = """
 INSERT INTO analytics_state (key, value) VALUES ('timezone', :tz)
 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
 """
+
+
+# Today, and any later shop-local day with orders (a shop's clock ahead of ours): the days whose
+# cost of goods a cost edit made now can change.
+DAYS_FROM_NOW = """
+SELECT (now() AT TIME ZONE :tz)::date
+UNION
+SELECT DISTINCT (created_at AT TIME ZONE :tz)::date FROM orders WHERE created_at >= now()
+"""
+
+
+def days_from_now(conn: Connection, *, tz: str) -> list[date]:
+    return [row[0] for row in conn.run(DAYS_FROM_NOW, tz=tz)]
 
 
 def refresh_days(conn: Connection, days: Iterable[date], *, tz: str) -> None:

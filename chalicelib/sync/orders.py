@@ -197,37 +197,58 @@ SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added)
 # moved: a (product, day)'s latest sale when the order that was it leaves and no later one comes;
 # the statement returns those days, for `analytics.refresh_sales` (a cancellation of a day's last
 # order does it; a card or a status between two sales does not).
+# An order's cost of goods moves with it, at the cost in force when it was created (the same
+# `product_cost_periods` the refreshes read: a cost edit only starts a period now).
 MERGE_MOVING_DAYS = f"""
 WITH {_WRITE_ORDERS},
+old_goods AS (  -- each written order's items before, at the cost in force when it was created
+    SELECT r.order_id, r.product_id, r.quantity, r.total, c.cost
+    FROM old_items r JOIN before b ON b.id = r.order_id
+    LEFT JOIN product_cost_periods c
+           ON c.product_id = r.product_id AND b.created_at >= c.valid_from AND b.created_at < c.valid_to
+),
+new_goods AS (  -- and after
+    SELECT a.order_id, a.product_id, a.quantity, a.total, c.cost
+    FROM new_items a JOIN upserted u ON u.id = a.order_id
+    LEFT JOIN product_cost_periods c
+           ON c.product_id = a.product_id AND u.created_at >= c.valid_from AND u.created_at < c.valid_to
+),
 sales_moves AS (
     SELECT r.product_id, (b.created_at AT TIME ZONE :tz)::date AS day,
            -sum(r.quantity) AS qty, -sum(r.total) AS revenue, -count(DISTINCT r.order_id) AS orders,
-           NULL::timestamptz AS latest, max(b.created_at) AS lost
-    FROM old_items r JOIN before b ON b.id = r.order_id
+           NULL::timestamptz AS latest, max(b.created_at) AS lost,
+           -coalesce(sum(r.quantity * r.cost), 0) AS cogs,
+           -coalesce(sum(r.total) FILTER (WHERE r.cost IS NULL), 0) AS uncosted
+    FROM old_goods r JOIN before b ON b.id = r.order_id
     WHERE r.product_id IS NOT NULL AND b.listed AND b.status <> ALL (CAST(:not_sales AS text[]))
     GROUP BY 1, 2
     UNION ALL
     SELECT a.product_id, (u.created_at AT TIME ZONE :tz)::date,
-           sum(a.quantity), sum(a.total), count(DISTINCT a.order_id), max(u.created_at), NULL
-    FROM new_items a JOIN upserted u ON u.id = a.order_id
+           sum(a.quantity), sum(a.total), count(DISTINCT a.order_id), max(u.created_at), NULL,
+           coalesce(sum(a.quantity * a.cost), 0), coalesce(sum(a.total) FILTER (WHERE a.cost IS NULL), 0)
+    FROM new_goods a JOIN upserted u ON u.id = a.order_id
     WHERE a.product_id IS NOT NULL AND u.status <> ALL (CAST(:not_sales AS text[]))
     GROUP BY 1, 2
 ),
 sales AS (
     SELECT product_id, day, sum(qty)::integer AS qty, sum(revenue) AS revenue, sum(orders)::integer AS orders,
-           max(latest) AS latest, max(lost) AS lost
+           max(latest) AS latest, max(lost) AS lost, sum(cogs) AS cogs, sum(uncosted) AS uncosted
     FROM sales_moves GROUP BY 1, 2
 ),
 sales_written AS (
-    INSERT INTO product_trends AS t (product_id, day, sales_qty, revenue, orders, last_sale_at)
-    SELECT product_id, day, qty, revenue, orders, latest FROM sales
-    WHERE qty <> 0 OR revenue <> 0 OR orders <> 0 OR latest > lost  -- a card changed: nothing moves
+    INSERT INTO product_trends AS t (product_id, day, sales_qty, revenue, orders, last_sale_at, cogs,
+                                     uncosted_revenue)
+    SELECT product_id, day, qty, revenue, orders, latest, cogs, uncosted FROM sales
+    WHERE qty <> 0 OR revenue <> 0 OR orders <> 0 OR cogs <> 0 OR uncosted <> 0
+       OR latest > lost  -- a card changed: nothing moves
     ON CONFLICT (product_id, day) DO UPDATE SET
-        sales_qty    = t.sales_qty + EXCLUDED.sales_qty,
-        revenue      = t.revenue + EXCLUDED.revenue,
-        orders       = t.orders + EXCLUDED.orders,
-        last_sale_at = CASE WHEN t.orders + EXCLUDED.orders > 0
-                            THEN greatest(t.last_sale_at, EXCLUDED.last_sale_at) END
+        sales_qty        = t.sales_qty + EXCLUDED.sales_qty,
+        revenue          = t.revenue + EXCLUDED.revenue,
+        orders           = t.orders + EXCLUDED.orders,
+        last_sale_at     = CASE WHEN t.orders + EXCLUDED.orders > 0
+                                THEN greatest(t.last_sale_at, EXCLUDED.last_sale_at) END,
+        cogs             = t.cogs + EXCLUDED.cogs,
+        uncosted_revenue = t.uncosted_revenue + EXCLUDED.uncosted_revenue
 ),
 latest_lost AS (  -- by the key, row by row (LIMIT): a join would read all of product_trends
     SELECT DISTINCT s.day FROM sales s
@@ -237,19 +258,37 @@ latest_lost AS (  -- by the key, row by row (LIMIT): a join would read all of pr
     ) t
     WHERE (s.latest IS NULL OR s.latest < s.lost) AND s.lost >= t.last_sale_at AND t.orders + s.orders > 0
 ),
+old_order_goods AS (
+    SELECT order_id, sum(total) AS revenue, coalesce(sum(quantity * cost), 0) AS cogs,
+           coalesce(sum(total) FILTER (WHERE cost IS NULL), 0) AS uncosted
+    FROM old_goods GROUP BY 1
+),
+new_order_goods AS (
+    SELECT order_id, sum(total) AS revenue, coalesce(sum(quantity * cost), 0) AS cogs,
+           coalesce(sum(total) FILTER (WHERE cost IS NULL), 0) AS uncosted
+    FROM new_goods GROUP BY 1
+),
 stats_moves AS (
     SELECT (b.created_at AT TIME ZONE :tz)::date AS day, b.status, b.listed, -1 AS orders,
-           -b.total_amount AS revenue
-    FROM before b JOIN upserted u ON u.id = b.id
+           -b.total_amount AS revenue, -coalesce(g.revenue, 0) AS goods, -coalesce(g.cogs, 0) AS cogs,
+           -coalesce(g.uncosted, 0) AS uncosted
+    FROM before b JOIN upserted u ON u.id = b.id LEFT JOIN old_order_goods g ON g.order_id = b.id
     UNION ALL
-    SELECT (created_at AT TIME ZONE :tz)::date, status, true, 1, total_amount FROM upserted
+    SELECT (u.created_at AT TIME ZONE :tz)::date, u.status, true, 1, u.total_amount,
+           coalesce(g.revenue, 0), coalesce(g.cogs, 0), coalesce(g.uncosted, 0)
+    FROM upserted u LEFT JOIN new_order_goods g ON g.order_id = u.id
 ),
 stats_written AS (
-    INSERT INTO order_daily_stats AS s (day, status, listed, orders, revenue)
-    SELECT day, status, listed, sum(orders)::integer, sum(revenue) FROM stats_moves
-    GROUP BY 1, 2, 3 HAVING sum(orders) <> 0 OR sum(revenue) <> 0
+    INSERT INTO order_daily_stats AS s (day, status, listed, orders, revenue, goods_revenue, cogs,
+                                        uncosted_revenue)
+    SELECT day, status, listed, sum(orders)::integer, sum(revenue), sum(goods), sum(cogs), sum(uncosted)
+    FROM stats_moves
+    GROUP BY 1, 2, 3
+    HAVING sum(orders) <> 0 OR sum(revenue) <> 0 OR sum(goods) <> 0 OR sum(cogs) <> 0 OR sum(uncosted) <> 0
     ON CONFLICT (day, status, listed) DO UPDATE SET
-        orders = s.orders + EXCLUDED.orders, revenue = s.revenue + EXCLUDED.revenue
+        orders = s.orders + EXCLUDED.orders, revenue = s.revenue + EXCLUDED.revenue,
+        goods_revenue = s.goods_revenue + EXCLUDED.goods_revenue, cogs = s.cogs + EXCLUDED.cogs,
+        uncosted_revenue = s.uncosted_revenue + EXCLUDED.uncosted_revenue
 )
 SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM added),
        (SELECT coalesce(array_agg(day), '{{}}') FROM latest_lost)

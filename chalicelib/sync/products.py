@@ -145,8 +145,8 @@ class ProductsSync:
         if rematch:
             days = {row[0] for row in conn.run(REMATCH_ITEMS, names=sorted(rematch), tz=self._tz) or []}
         analytics.record_stock_levels(conn, tz=self._tz)
-        if days:
-            analytics.refresh_sales(conn, days, tz=self._tz)
+        if days:  # an item matched now counts in its product's sales, and may now have a cost
+            analytics.refresh_days(conn, days, tz=self._tz)
             analytics.recompute_analytics(conn, tz=self._tz)
         return outcome
 

@@ -3,5 +3,5 @@ responses. The same models validate requests, shape responses and generate `GET 
 
     text      the text rule for every request field, and the JSON Schema patching that says it
     common    money, whole numbers, days, paging, and `RequestModel`, the base of every request model
-    orders, products, sync, session: each aggregate's models
+    orders, products, purchasing, profit, sync, session: each aggregate's models
 """
