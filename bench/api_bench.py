@@ -57,6 +57,18 @@ LOAD = [
        SELECT o.id, p, 'Product ' || pid, 'product ' || pid, 1 + (o.id + p) % 3, 1000, pid
        FROM orders o, generate_series(1, 3) p,
             LATERAL (SELECT 1 + ((o.id * 31 + p * 17) % :products) AS pid) x""",
+    # Costs: half the products had one from the start, changed 100 days ago for a quarter (what the
+    # profit reads: each order at the cost in force when it was created); the rest have none.
+    """INSERT INTO staff_edits (entity, entity_id, field, new_value, edited_by, edited_at)
+       SELECT 'product', id, 'cost', to_jsonb(round(upstream_price * 0.55, 2)::text), 'bench',
+              now() - interval '400 days'
+       FROM products WHERE id % 2 = 0
+       UNION ALL
+       SELECT 'product', id, 'cost', to_jsonb(round(upstream_price * 0.6, 2)::text), 'bench',
+              now() - interval '100 days'
+       FROM products WHERE id % 4 = 0""",
+    """UPDATE products SET staff_cost = round(upstream_price * CASE WHEN id % 4 = 0 THEN 0.6 ELSE 0.55 END, 2)
+       WHERE id % 2 = 0""",
 ]
 
 
@@ -75,7 +87,7 @@ def load(url: str, orders: int, products: int) -> None:
     with db.transaction() as conn:
         conn.run("SET LOCAL work_mem = '256MB'")
         conn.run("ANALYZE")
-        analytics.refresh_sales(conn, [today - timedelta(days=d) for d in range(367)], tz=TZ)
+        analytics.refresh_days(conn, [today - timedelta(days=d) for d in range(367)], tz=TZ)
         analytics.record_stock_levels(conn, tz=TZ)
         analytics.recompute_analytics(conn, tz=TZ)
     with db.connection() as conn:
@@ -193,6 +205,20 @@ def run_cases(url: str, args: argparse.Namespace) -> None:
             lambda i: f"/api/products?limit=50&offset={50 * (i % 40)}&sort=-avg_daily_sales_30d",
         ),
         ("stats over a year", lambda i: f"/api/orders/stats?date_from={year_ago}&date_to={today}"),
+        ("purchasing list (the console's page: up to 2,000 lines)", lambda i: "/api/purchasing?limit=2000"),
+        (
+            "profit per month for a year",
+            lambda i: f"/api/profit?group=month&date_from={year_ago}&date_to={today}",
+        ),
+        ("profit per day for 30 days", lambda i: f"/api/profit?date_from={month_ago}&date_to={today}"),
+        (
+            "profit per product for a year (50 a page)",
+            lambda i: f"/api/profit/products?date_from={year_ago}&date_to={today}&offset={50 * (i % 10)}",
+        ),
+        (
+            "profit per category for a year",
+            lambda i: f"/api/profit/categories?date_from={year_ago}&date_to={today}",
+        ),
     ]
     cores = os.cpu_count()
     print(f"{args.orders:,} orders, {args.products:,} products; {args.calls} calls a case; {cores} cores")

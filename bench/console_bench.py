@@ -44,6 +44,12 @@ def pages(orders: int) -> list[tuple[str, str, str]]:
         ("one order", f"/orders/{orders // 2}", "#order-status"),
         ("products, first page", "/products", "table.products tbody tr"),
         ("one product (with 30-day trends)", "/products/7", ".chart svg"),
+        ("purchasing (every line to order)", "/purchasing", ".purchase-table tbody tr"),
+        (
+            "profit per month for a year",
+            f"/profit?group=month&date_from={today - timedelta(days=364)}&date_to={today}",
+            "[data-table=products] tbody tr",
+        ),
     ]
 
 

@@ -67,6 +67,7 @@ def test_the_page_shows_the_apis_figures_with_the_uncosted_share_beside_each(tab
     tab.sign_in()
     tab.open(f"/profit?date_from={span['date_from']}&date_to={span['date_to']}&group=month")
     page.wait_for_selector("[data-table=products] tbody tr")
+    tab.shot("profit-page-1280", full_page=False)  # the README's
     api = call(served, f"api/profit?date_from={span['date_from']}&date_to={span['date_to']}&group=month")
     totals = api["totals"]
     assert Decimal(totals["cogs"]) > 0 and Decimal(totals["uncosted_revenue"]) > 0  # both kinds of goods
@@ -122,6 +123,7 @@ def test_on_a_phone_every_figure_is_whole_and_nothing_scrolls_sideways(tab: Cons
     tab.open(f"/profit?date_from={span['date_from']}&date_to={span['date_to']}&group=month")
     page.wait_for_selector("[data-table=products] .record-card")
     expect(page.locator("[data-table=periods] table")).to_be_hidden()
+    tab.shot("profit-page-375", full_page=False)  # the README's
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     cut = page.evaluate(
         """() => [...document.querySelectorAll('main *')]

@@ -55,6 +55,7 @@ def open_purchasing(tab: Console) -> None:
 def test_the_page_shows_the_apis_lines_in_order_and_its_totals(tab: Console) -> None:
     open_purchasing(tab)
     page, api = tab.page, listing(tab.served)
+    tab.shot("purchasing-page-1280", full_page=False)  # the README's
     rows = page.locator(".purchase-table tbody tr")
     assert [int(r) for r in rows.evaluate_all("rows => rows.map(r => r.dataset.line)")] == [
         line["product_id"] for line in api["items"]
@@ -144,6 +145,7 @@ def test_on_a_phone_each_line_is_a_card_whose_quantity_moves_the_total(tab: Cons
     page = tab.page
     api = listing(tab.served)
     expect(page.locator(".purchase-table")).to_be_hidden()
+    tab.shot("purchasing-page-375", full_page=False)  # the README's
     costed = next(line for line in api["items"] if line["cost"] and line["recommended_qty"])
     card = page.locator(f".record-card[data-line='{costed['product_id']}']")
     card.locator("input").fill("1")

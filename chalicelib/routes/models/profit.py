@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.routes.models.common import DateRange, MoneyOut, Paging
+from chalicelib.routes.models.common import DateRange, MoneyOut, Paging, ShopDay
 from chalicelib.stores.profit import PRODUCT_SORTS, Group
 
 MAX_RANGE_DAYS = 3660  # ten years a request
@@ -22,6 +22,12 @@ DEFAULT_DAYS = 30
 
 class ProfitRange(DateRange):
     """`date_from`, `date_to`: shop-local days, both included; by default the last 30 days to today."""
+
+    date_to: ShopDay | None = Field(
+        None,
+        description=f"last shop-local day (inclusive), YYYY-MM-DD; 400 when before date_from or more than"
+        f" {MAX_RANGE_DAYS} days after it",
+    )
 
     @model_validator(mode="after")
     def _bounded(self) -> ProfitRange:
