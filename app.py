@@ -11,11 +11,12 @@ from typing import Any
 
 from chalice import Chalice
 
-from chalicelib import wiring
+from chalicelib import exports, wiring
 from chalicelib.errors import ConfigError
 from chalicelib.migrate import migrate_and_prepare
 from chalicelib.routes.auth import auth_routes
 from chalicelib.routes.console import console_routes
+from chalicelib.routes.exports import export_routes
 from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
 from chalicelib.routes.http import contract_errors, method_fallbacks
@@ -44,6 +45,7 @@ if _serving():
 
 wiring.setup_logging()
 app = Chalice(app_name="strattera-sync")
+app.api.binary_types.extend(exports.BINARY_TYPES)  # files travel base64-encoded through API Gateway
 app.register_middleware(add_response_headers, "http")
 app.register_middleware(contract_errors, "http")  # inside: its answers get the headers too
 for blueprint in (
@@ -54,6 +56,7 @@ for blueprint in (
     product_routes,
     purchasing_routes,
     profit_routes,
+    export_routes,
     sync_routes,
     openapi_routes,
     fallback_routes,

@@ -6,6 +6,7 @@
     ├── NotFoundError              a record that does not exist
     ├── InvalidInputError          a request body, query string or path parameter is malformed
     ├── PayloadTooLargeError       a request body over the limit
+    ├── ExportTooLargeError        a file to download larger than a response can carry
     ├── UnauthorizedError          no or an unknown bearer token
     ├── ForbiddenError             a read-only token on a write
     ├── ConflictError              e.g. a sync of that resource is already running
@@ -52,6 +53,10 @@ class InvalidInputError(StratteraError):
 
 class PayloadTooLargeError(StratteraError):
     """A request body is larger than we accept."""
+
+
+class ExportTooLargeError(StratteraError):
+    """An export larger than a response can carry (chalicelib/exports.py): ask for less."""
 
 
 class UnauthorizedError(StratteraError):

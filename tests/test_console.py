@@ -5,13 +5,17 @@ JavaScript error or a Content-Security-Policy violation; screenshots go to build
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -662,3 +666,31 @@ def test_every_page_has_no_wcag_21_a_or_aa_violation(
     assert sorted(found) == sorted(["signin", *PAGES])  # every page was checked
     assert {name: v for name, v in found.items() if v} == {}
     assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+def test_the_orders_list_downloads_as_shown_in_csv_and_xlsx(console: Console) -> None:
+    page, served = console.page, console.served
+    console.sign_in()
+    console.open("/orders?status=shipped&sort=-total_amount")
+    page.wait_for_selector("table.orders tbody tr")
+    listed: dict[str, Any] = {"items": []}
+    while len(listed["items"]) < listed.get("total", 1):
+        page_of = served.call(
+            "GET", f"api/orders?status=shipped&sort=-total_amount&limit=200&offset={len(listed['items'])}"
+        )
+        listed = {"items": listed["items"] + page_of[1]["items"], "total": page_of[1]["total"]}
+    with page.expect_download() as downloading:
+        page.click("[data-export=csv]")
+    text = Path(downloading.value.path()).read_bytes().decode("utf-8-sig")
+    head, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert head[0] == "№ заказа" and [int(row[0]) for row in rows] == [
+        o["external_id"] for o in listed["items"]
+    ]
+    with page.expect_download() as downloading:
+        page.click("[data-export=xlsx]")
+    assert downloading.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(downloading.value.path()).read_bytes())).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        o["external_id"] for o in listed["items"]
+    ]
+    expect(page.locator(".export .notice")).to_contain_text(".xlsx")

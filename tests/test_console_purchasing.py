@@ -3,8 +3,11 @@ changed for this order only, the reason on demand, the print view, and a phone."
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,7 +89,7 @@ def test_a_quantity_changed_here_moves_the_line_and_the_total_and_nothing_else(t
     # By the keyboard: from the print button to the first line's quantity.
     first = api["items"][0]["product_id"]
     page.focus("text=Печать")
-    for _ in range(3):  # the line's link, its "why", its quantity
+    for _ in range(5):  # the two downloads, the line's link, its "why", its quantity
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == f"qty-{first}"
 
@@ -159,3 +162,20 @@ def test_on_a_phone_each_line_is_a_card_whose_quantity_moves_the_total(tab: Cons
              .map((e) => e.textContent)"""
     )
     assert cut == [], cut
+
+
+def test_the_export_carries_this_orders_quantities(tab: Console) -> None:
+    open_purchasing(tab)
+    page = tab.page
+    api = listing(tab.served)
+    line = api["items"][0]
+    page.locator(f"#qty-{line['product_id']}").fill("42")
+    with page.expect_download() as downloading:
+        page.click("[data-export=csv]")
+    saved = downloading.value
+    assert saved.suggested_filename.startswith("purchasing-") and saved.suggested_filename.endswith(".csv")
+    text = Path(saved.path()).read_bytes().decode("utf-8-sig")
+    head, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert [row[0] for row in rows[:-1]] == [item["name"] for item in api["items"]]
+    assert rows[0][head.index("Заказать, шт.")] == "42" and rows[-1][0] == "Итого"
+    expect(page.locator(".export .notice")).to_contain_text(saved.suggested_filename)

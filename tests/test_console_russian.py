@@ -18,8 +18,8 @@ from tests.browser import Console
 from tests.conftest import database_for, served_shop
 
 # Latin words a Russian page may hold: names (the product, the platform, the language's own name in
-# the language menu) and the abbreviations Russian uses as they are.
-NAMES = {"Strattera", "API", "AWS", "Lambda", "Telegram", "ID", "English", "NUL", "NaN"}
+# the language menu) and the abbreviations Russian uses as they are (file formats among them).
+NAMES = {"Strattera", "API", "AWS", "Lambda", "Telegram", "ID", "English", "NUL", "NaN", "CSV", "XLSX"}
 
 # The page's words outside what is data: the shop's text (<bdi class="shop-text">), a token's name
 # (.data), commands, codes and field names (<code>), payloads (<pre>), what the person typed (inputs

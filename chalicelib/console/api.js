@@ -70,6 +70,46 @@ export async function api(path, { method = 'GET', body, bearer } = {}) {
   throw failure;
 }
 
+// A file from an export route (GET /api/exports/...), saved as the API names it. The request accepts
+// both file types (the API answers them base64-encoded through API Gateway, which needs the Accept
+// header to say so); an error answers JSON, thrown as an ApiError like any other.
+const FILE_TYPES = 'text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export async function download(path) {
+  let response;
+  try {
+    response = await fetch(new URL(path, API_BASE), {
+      headers: { Authorization: `Bearer ${token.get() ?? ''}`, Accept: FILE_TYPES },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', 'the server could not be reached');
+  }
+  if (!response.ok) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+    const error = data && data.error;
+    const failure = new ApiError(response.status, error ? error.code : `http_${response.status}`,
+      (error && error.message) || `${response.status} ${response.statusText}`, (error && error.details) || [], data);
+    if (response.status === 401) onUnauthorized(failure);
+    throw failure;
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '');
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = named ? named[1] : 'export';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  return link.download;
+}
+
 // A query string from an object, leaving out empty values; arrays repeat the parameter.
 // "?status=paid&status=shipped&limit=50": empty values left out, lists repeated (one builder for the
 // API's query strings and the console's own addresses, see router.js).

@@ -55,8 +55,10 @@ function Operation({ path, method, op }) {
     ${body ? html`<p><strong>Body</strong> (JSON): <${TypeText} schema=${body} /></p>` : null}
     <p><strong>Answers</strong></p>
     <ul class="responses">${Object.entries(op.responses).map(([code, r]) => {
-      const schema = r.content && r.content['application/json'].schema;
-      return html`<li><code>${code}</code> ${r.description}${schema ? html`: <${TypeText} schema=${schema} />` : null}</li>`;
+      const json = r.content && r.content['application/json'];
+      const files = r.content && !json ? Object.keys(r.content) : [];
+      return html`<li><code>${code}</code> ${r.description}${json ? html`: <${TypeText} schema=${json.schema} />` : null}${
+        files.length ? html`: a file (${files.map((media, i) => html`${i ? ' or ' : ''}<code>${media}</code>`)})` : null}</li>`;
     })}</ul>
   </section>`;
 }

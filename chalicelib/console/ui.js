@@ -2,6 +2,8 @@
 import { html, useEffect, useRef, useState, useCallback, createContext, useContext } from './lib.js';
 import { detailText, errorText, labelOf, t } from './i18n.js';
 import { number } from './format.js';
+import { download, query } from './api.js';
+import { useAction } from './action.js';
 import { go } from './router.js';
 
 // {name, access, shop_timezone} of the signed-in token; `access === 'read'` turns edits off.
@@ -161,3 +163,22 @@ export function ChartHead({ id, title, heading = 'h2', days, choices, onChange }
     </label>
   </div>`;
 }
+
+// "Скачать CSV" / "Скачать XLSX": the list as shown (its filters in `params`) from GET /api/exports/<what>.
+export function ExportButtons({ what, params = {} }) {
+  const action = useAction();
+  const get = (format) =>
+    action.run(() => download(`exports/${what}${query({ ...params, format })}`), {
+      busy: format, notice: (name) => ({ text: t('export.done', { name }) }),
+    });
+  return html`<div class="export no-print">
+    <div class="buttons">
+      ${['csv', 'xlsx'].map((format) => html`<button type="button" class="secondary" data-export=${format}
+        disabled=${Boolean(action.busy)} onClick=${() => get(format)}>
+        ${action.busy === format ? t('export.working') : t(`export.${format}`)}</button>`)}
+    </div>
+    <${ApiErrorBox} error=${action.error} doing=${t('export.doing')} />
+    <${Notice} notice=${action.notice} />
+  </div>`;
+}
+

@@ -26,6 +26,7 @@ from chalicelib import json_numbers
 from chalicelib.errors import (
     ConflictError,
     DatabaseUnavailableError,
+    ExportTooLargeError,
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
@@ -62,6 +63,7 @@ STATUS_OF: list[tuple[type[StratteraError], int, str]] = [
     (NotFoundError, 404, "not_found"),
     (ConflictError, 409, "conflict"),
     (PayloadTooLargeError, 413, "payload_too_large"),
+    (ExportTooLargeError, 413, "export_too_large"),
     (UpstreamError, 502, "upstream_error"),
 ]  # DatabaseUnavailableError: 503, in response_for (a fixed message, Retry-After)
 
@@ -80,6 +82,7 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     public: bool = False
     path_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a path parameter's only values
+    files: tuple[str, ...] = ()  # the media types of a file it answers instead of JSON
 
 
 @dataclass
@@ -339,6 +342,7 @@ def api_route(
     errors: tuple[int, ...] = (),
     public: bool = False,
     path_values: dict[str, tuple[str, ...]] | None = None,
+    files: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `handler(request, **path_params, query=..., body=...)` at `path`."""
 
@@ -374,7 +378,9 @@ def api_route(
             _PREFLIGHTED.add(path)
             blueprint.route(path, methods=["OPTIONS"])(_preflight_view(blueprint))
         REGISTRY.routes.append(
-            RouteSpec(path, method, summary, query, body, response, status, errors, public, path_values or {})
+            RouteSpec(
+                path, method, summary, query, body, response, status, errors, public, path_values or {}, files
+            )
         )
         return handler
 

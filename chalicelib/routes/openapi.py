@@ -100,6 +100,11 @@ def build(routes: list[RouteSpec]) -> dict[str, Any]:
         success: dict[str, Any] = {"description": "OK"}
         if spec.response is not None:
             success["content"] = {"application/json": {"schema": _schema(spec.response, definitions)}}
+        if spec.files:
+            success["content"] = {
+                media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for media in spec.files
+            }
         operation["responses"][str(spec.status)] = success
         codes = set(spec.errors) | ({401, 403} if not spec.public else set())
         for code in sorted(codes):

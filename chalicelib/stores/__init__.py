@@ -5,7 +5,10 @@ Functions take the connection (inside the caller's transaction) as their first a
 
 from __future__ import annotations
 
-from chalicelib.db import Connection, Database
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib.db import Connection, Database, rows_as_dicts
 
 
 def read_one_snapshot(conn: Connection) -> None:
@@ -25,3 +28,15 @@ def contains_pattern(q: str | None) -> str | None:
         return None
     escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+EXPORT_BATCH = 2_000
+
+
+def streamed(conn: Connection, sql: str, **params: Any) -> Iterator[dict[str, Any]]:
+    """The rows of `sql` as dicts, fetched EXPORT_BATCH at a time through a cursor (inside the
+    caller's transaction): a file of 50,000 rows holds one batch in memory, not all of them."""
+    conn.run(f"DECLARE streamed NO SCROLL CURSOR FOR {sql}", **params)
+    while rows := conn.run(f"FETCH {EXPORT_BATCH} FROM streamed"):
+        yield from rows_as_dicts(conn, rows)
+    conn.run("CLOSE streamed")

@@ -7,11 +7,12 @@ its values, so an absent filter costs nothing and a present one uses its index.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
-from chalicelib.stores import contains_pattern
+from chalicelib.stores import contains_pattern, streamed
 
 STAFF_FIELDS = {  # API field -> staff column
     "status": "staff_status",
@@ -86,14 +87,23 @@ def filter_params(
     }
 
 
+def count_orders(conn: Connection, filters: dict[str, Any]) -> int:
+    if filters["pattern"] is None:
+        counted = {k: filters[k] for k in ("statuses", "date_from", "date_to")}
+        return int(conn.run(COUNT_ORDERS_BY_DAY, **counted)[0][0])
+    return int(conn.run(COUNT_ORDERS, **filters)[0][0])
+
+
+def export_orders(conn: Connection, *, filters: dict[str, Any], sort: str) -> Iterator[dict[str, Any]]:
+    """Every order the filters select, in the list's order, with its item count: a batch at a time."""
+    sql = f"SELECT {ORDER_COLUMNS}, {ITEM_COUNT} FROM orders o WHERE {FILTERS} ORDER BY {SORTS[sort]}"
+    return streamed(conn, sql, **filters)
+
+
 def list_orders(
     conn: Connection, *, filters: dict[str, Any], sort: str, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    if filters["pattern"] is None:
-        counted = {k: filters[k] for k in ("statuses", "date_from", "date_to")}
-        total = conn.run(COUNT_ORDERS_BY_DAY, **counted)[0][0]
-    else:
-        total = conn.run(COUNT_ORDERS, **filters)[0][0]
+    total = count_orders(conn, filters)
     # Deferred join: the page's ids first (an index-only scan, however deep the offset), then the
     # columns and item counts of those rows only.
     sql = f"""

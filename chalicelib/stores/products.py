@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
-from chalicelib.stores import contains_pattern
+from chalicelib.stores import contains_pattern, streamed
 
 # API field -> (table, staff column). Product fields live in `products`, analytics in `product_analytics`.
 STAFF_FIELDS = {
@@ -77,6 +78,28 @@ ORDER BY d.date
 """
 
 
+def filter_params(
+    *, q: str | None, category: str | None, hidden: bool | None, stock_status: str | None
+) -> dict[str, Any]:
+    return {
+        "pattern": contains_pattern(q),
+        "category": category,
+        "hidden": hidden,
+        "stock_status": stock_status,
+    }
+
+
+def count_products(conn: Connection, params: dict[str, Any]) -> int:
+    return int(conn.run(f"SELECT count(*) FROM product_view p WHERE {FILTERS}", **params)[0][0])
+
+
+def export_products(conn: Connection, *, params: dict[str, Any], sort: str) -> Iterator[dict[str, Any]]:
+    """Every product the filters select, in the list's order: a batch at a time."""
+    return streamed(
+        conn, f"SELECT {PRODUCT_COLUMNS} FROM product_view p WHERE {FILTERS} ORDER BY {SORTS[sort]}", **params
+    )
+
+
 def list_products(
     conn: Connection,
     *,
@@ -88,13 +111,8 @@ def list_products(
     limit: int,
     offset: int,
 ) -> tuple[int, list[dict[str, Any]]]:
-    params = {
-        "pattern": contains_pattern(q),
-        "category": category,
-        "hidden": hidden,
-        "stock_status": stock_status,
-    }
-    total = conn.run(f"SELECT count(*) FROM product_view p WHERE {FILTERS}", **params)[0][0]
+    params = filter_params(q=q, category=category, hidden=hidden, stock_status=stock_status)
+    total = count_products(conn, params)
     sql = f"""
         SELECT {PRODUCT_COLUMNS} FROM product_view p WHERE {FILTERS}
         ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset

@@ -10,9 +10,11 @@ product's page.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
+from chalicelib.stores import streamed
 from chalicelib.stores.products import PRODUCT_COLUMNS
 
 NEEDED = """
@@ -38,13 +40,13 @@ SELECT count(*) AS lines,
 FROM product_view p WHERE {NEEDED}
 """
 
-LINES = f"""
+ALL_LINES = f"""
 SELECT {PRODUCT_COLUMNS},
        p.recommended_qty * p.cost AS line_cost, p.days_to_zero - p.delivery_days AS days_to_spare
 FROM product_view p WHERE {NEEDED}
 ORDER BY {URGENCY}
-LIMIT :limit OFFSET :offset
 """
+LINES = f"{ALL_LINES} LIMIT :limit OFFSET :offset"
 
 
 def purchasing_list(
@@ -54,3 +56,8 @@ def purchasing_list(
     totals = rows_as_dicts(conn, conn.run(TOTALS, category=category))[0]
     lines = rows_as_dicts(conn, conn.run(LINES, category=category, limit=limit, offset=offset))
     return totals, lines
+
+
+def export_lines(conn: Connection, *, category: str | None) -> Iterator[dict[str, Any]]:
+    """Every line of the list, most urgent first: a batch at a time."""
+    return streamed(conn, ALL_LINES, category=category)

@@ -414,4 +414,10 @@ export default {
   'profit.units': 'Units',
   'profit.unmatched': 'Items matched to no product',
   'profit.noCategory': 'No category',
+  'export.csv': 'Download CSV',
+  'export.xlsx': 'Download XLSX',
+  'export.working': 'Preparing the file…',
+  'export.doing': 'download the file',
+  'export.done': 'File {name} downloaded.',
+  'apiError.export_too_large': 'The file would be too large for one download: narrow the selection (a shorter range, fewer statuses, one category).',
 };

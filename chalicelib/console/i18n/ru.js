@@ -414,4 +414,10 @@ export default {
   'profit.units': 'Штук',
   'profit.unmatched': 'Позиции без товара',
   'profit.noCategory': 'Без категории',
+  'export.csv': 'Скачать CSV',
+  'export.xlsx': 'Скачать XLSX',
+  'export.working': 'Готовлю файл…',
+  'export.doing': 'скачать файл',
+  'export.done': 'Файл {name} скачан.',
+  'apiError.export_too_large': 'Файл получился бы слишком большим для одной загрузки: сузьте выборку (короче период, меньше статусов, одна категория).',
 };

@@ -5,7 +5,7 @@ import { api, query } from '../api.js';
 import { labelOf, t } from '../i18n.js';
 import { dateTime, money, number } from '../format.js';
 import { go, rememberList } from '../router.js';
-import { ApiErrorBox, EditedMark, Loading, Pager, ShopText, StatusBadge, useFilterForm, useLoad } from '../ui.js';
+import { ApiErrorBox, EditedMark, ExportButtons, Loading, Pager, ShopText, StatusBadge, useFilterForm, useLoad } from '../ui.js';
 
 export const STATUSES = ['unpaid', 'paid', 'processing', 'shipped', 'delivered', 'cancelled', 'overdue', 'refunded'];
 const SORTS = ['-created_at', 'created_at', '-total_amount', 'total_amount'];
@@ -96,6 +96,7 @@ export function OrdersPage({ params }) {
     ${page
       ? html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
           <p class="total" aria-live="polite">${t('orders.total', { n: number(page.total) })}</p>
+          <${ExportButtons} what="orders" params=${{ ...applied, offset: undefined }} />
           ${page.items.length === 0 ? html`<p>${t('orders.none')}</p>` : html`<${OrderCards} orders=${page.items} /><div class="table-wrap wide-list"><table class="orders">
             <caption class="visually-hidden">${t('orders.title')}</caption>
             <thead><tr>

@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { money, number, perDay } from '../format.js';
 import { go, rememberList } from '../router.js';
 import { dailySales } from '../overrides.js';
-import { ApiErrorBox, Badge, EditedMark, Loading, Pager, ShopText, StockBadge, useFilterForm, useLoad } from '../ui.js';
+import { ApiErrorBox, Badge, EditedMark, ExportButtons, Loading, Pager, ShopText, StockBadge, useFilterForm, useLoad } from '../ui.js';
 
 const SORTS = ['name', '-name', 'price', '-price', 'stock_quantity', '-stock_quantity', 'days_to_zero', '-avg_daily_sales_30d', '-updated_at'];
 const STOCK = ['critical', 'warning', 'normal'];
@@ -98,6 +98,7 @@ export function ProductsPage({ params }) {
     ${page
       ? html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
           <p class="total" aria-live="polite">${t('products.total', { n: number(page.total) })}</p>
+          <${ExportButtons} what="products" params=${{ ...applied, offset: undefined }} />
           ${page.items.length === 0 ? html`<p>${t('products.none')}</p>` : html`<${ProductCards} products=${page.items} edited=${edited} /><div class="table-wrap wide-list"><table class="products">
             <caption class="visually-hidden">${t('products.title')}</caption>
             <thead><tr>

@@ -6,7 +6,7 @@ import { api, query } from '../api.js';
 import { language, t } from '../i18n.js';
 import { day, money, number } from '../format.js';
 import { go, rememberList } from '../router.js';
-import { ApiErrorBox, Loading, Pager, ShopText, useFilterForm, useLoad } from '../ui.js';
+import { ApiErrorBox, ExportButtons, Loading, Pager, ShopText, useFilterForm, useLoad } from '../ui.js';
 
 const GROUPS = ['day', 'week', 'month'];
 const PRODUCTS = 50;
@@ -88,9 +88,10 @@ function Totals({ totals }) {
 }
 
 // One table of figures (periods, categories or products), and the same rows as cards on a phone.
-function FiguresTable({ id, title, rows, label, count }) {
+function FiguresTable({ id, title, rows, label, count, exported }) {
   return html`<section aria-labelledby=${id} data-table=${id}>
     <h2 id=${id}>${title}</h2>
+    <${ExportButtons} what="profit" params=${{ ...exported, table: id }} />
     <ul class="record-cards" aria-label=${title}>
       ${rows.map((row) => html`<li class="record-card">
         <p class="record-line"><span>${label(row)}</span>${count ? html`<span>${count.title}: ${number(row[count.key])}</span>` : null}</p>
@@ -127,7 +128,7 @@ function Categories({ range }) {
   return html`<${Loading} when=${loaded.loading} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('profit.doing')} />
     ${data ? html`<${FiguresTable} id="categories" title=${t('profit.byCategory')} rows=${rows} label=${label}
-      count=${{ key: 'units', title: t('profit.units') }} />` : null}`;
+      count=${{ key: 'units', title: t('profit.units') }} exported=${range} />` : null}`;
 }
 
 function Products({ range, offset, applied }) {
@@ -137,7 +138,7 @@ function Products({ range, offset, applied }) {
   return html`<${Loading} when=${loaded.loading} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('profit.doing')} />
     ${data ? html`<${FiguresTable} id="products" title=${t('profit.byProduct')} rows=${data.items} label=${label}
-        count=${{ key: 'units', title: t('profit.units') }} />
+        count=${{ key: 'units', title: t('profit.units') }} exported=${range} />
       <${Pager} total=${data.total} limit=${PRODUCTS} offset=${data.offset} onOffset=${(next) => go('/profit', { ...applied, offset: next })} />` : null}`;
 }
 
@@ -158,7 +159,8 @@ export function ProfitPage({ params }) {
           <p class="total">${t('profit.range', { from: day(data.date_from), to: day(data.date_to) })}</p>
           <${Totals} totals=${data.totals} />
           <${FiguresTable} id="periods" title=${t(`profit.by.${data.group}`)} rows=${data.periods}
-            label=${(p) => periodLabel(p, data.group)} count=${{ key: 'orders', title: t('profit.orders') }} />
+            label=${(p) => periodLabel(p, data.group)} count=${{ key: 'orders', title: t('profit.orders') }}
+            exported=${{ ...range, group: data.group }} />
           <${Categories} range=${range} />
           <${Products} range=${range} offset=${applied.offset} applied=${applied} />
         </div>`

@@ -7,7 +7,7 @@ import { t } from '../i18n.js';
 import { day, fromKopecks, kopecks, money, number, perDay, shopToday } from '../format.js';
 import { go, rememberList } from '../router.js';
 import { recommendationText } from '../recommendation.js';
-import { ApiErrorBox, Loading, ShopText, StockBadge, useLoad } from '../ui.js';
+import { ApiErrorBox, ExportButtons, Loading, ShopText, StockBadge, useLoad } from '../ui.js';
 
 const LIMIT = 2000; // the API's largest page: a purchasing list longer than this is narrowed by category
 const DRAFT = 'strattera.purchase';
@@ -154,7 +154,7 @@ function Table({ rows, totals, onChange }) {
   </table></div>`;
 }
 
-function Summary({ totals, loaded, edited, onClear }) {
+function Summary({ totals, loaded, edited, onClear, exported }) {
   return html`<section class="card purchase-summary" aria-labelledby="purchase-total">
     <h2 id="purchase-total" class="visually-hidden">${t('purchasing.total')}</h2>
     <dl class="facts">
@@ -170,6 +170,7 @@ function Summary({ totals, loaded, edited, onClear }) {
       ${edited ? html`<button type="button" class="secondary" onClick=${onClear}>${t('purchasing.reset')}</button>` : null}
     </div>
     ${edited ? html`<p class="hint no-print">${t('purchasing.editedHint')}</p>` : null}
+    <${ExportButtons} what="purchasing" params=${exported} />
   </section>`;
 }
 
@@ -204,7 +205,8 @@ export function PurchasingPage({ params }) {
       ? rows.length === 0
         ? html`<p class="notice" data-empty>${t('purchasing.none')}</p>`
         : html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
-            <${Summary} totals=${totals} loaded=${loaded} edited=${edited} onClear=${clear} />
+            <${Summary} totals=${totals} loaded=${loaded} edited=${edited} onClear=${clear}
+              exported=${{ category, qty: rows.filter((r) => r.changed && r.valid).map((r) => `${r.line.product_id}:${r.qty}`) }} />
             <${Cards} rows=${rows} onChange=${set} />
             <${Table} rows=${rows} totals=${totals} onChange=${set} />
           </div>`

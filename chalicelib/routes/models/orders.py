@@ -55,12 +55,18 @@ Email = Annotated[
 ]
 
 
-class OrderListQuery(Paging, DateRange):
+class OrderFilters(DateRange):
+    """What selects and orders the orders list (and its export)."""
+
     status: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
         None, description="repeatable"
     )
     q: SearchText | None = Field(None, description="customer name, city or the shop's order number")
     sort: Literal["created_at", "-created_at", "total_amount", "-total_amount"] = "-created_at"
+
+
+class OrderListQuery(Paging, OrderFilters):
+    pass
 
 
 class StatsQuery(DateRange):

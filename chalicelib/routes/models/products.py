@@ -33,7 +33,9 @@ StockStatus = Literal["critical", "warning", "normal"]
 AbcClass = Literal["A", "B", "C"]
 
 
-class ProductListQuery(Paging):
+class ProductFilters(RequestModel):
+    """What selects and orders the products list (and its export)."""
+
     q: SearchText | None = Field(None, description="name or brand")
     category: Annotated[str, StringConstraints(max_length=200)] | None = None
     hidden: bool | None = Field(None, description="true or false; both when absent")
@@ -49,6 +51,10 @@ class ProductListQuery(Paging):
         "-avg_daily_sales_30d",
         "-updated_at",
     ] = "name"
+
+
+class ProductListQuery(Paging, ProductFilters):
+    pass
 
 
 class TrendsQuery(RequestModel):
