@@ -121,3 +121,15 @@ def test_a_path_no_route_has_is_a_404_in_the_contract_body_whatever_the_method(c
         _error(response, 404, "not_found")
     else:  # a method no route anywhere has: Chalice's 405, in our body
         _error(response, 405, "method_not_allowed")
+
+
+def test_an_error_naming_a_field_sent_with_a_lone_surrogate_is_still_utf8(client: Any):
+    # What the fuzz run found: a number past the bound under a key holding a lone surrogate; the 400
+    # named the field as sent, and the answer could not be encoded.
+    raw = ('{"status": "paid", "note\\ud800": ' + "9" * 40 + "}").encode()
+    response = client.http.request(
+        "PUT", "/api/orders/1", headers={**ADMIN, "Content-Type": "application/json"}, body=raw
+    )
+    error = _error(response, 400, "validation_error")
+    response.body.decode("utf-8")  # strict: valid UTF-8
+    assert [d["field"] for d in error["details"]] == ["note\ud800"]  # the escape, read back
