@@ -10,11 +10,13 @@ work is raised as `DatabaseUnavailableError`, never retried behind the caller's 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from pg8000.exceptions import DatabaseError, InterfaceError
@@ -273,3 +275,14 @@ def rows_as_dicts(conn: Connection, rows: list[list[Any]] | None) -> list[dict[s
     """Rows of the last statement run on `conn` as dicts keyed by column name."""
     names = [column["name"] for column in conn.columns or []]
     return [dict(zip(names, row, strict=True)) for row in rows or []]
+
+
+def json_rows(conn: Connection, sql: str, *, order: str, **params: Any) -> list[dict[str, Any]]:
+    """The rows of `sql` as dicts, each sent by PostgreSQL as one JSON text and read by the C json
+    module: pg8000 turns each value of a row into Python in Python (a microsecond a value), so a
+    wide list of thousands of rows reads several times faster this way. Numbers with a fraction
+    become Decimal (their text as stored: 12.50 stays 12.50); timestamps would stay text, so `sql`
+    should have none. `order`: `sql`'s ORDER BY in terms of its output columns, kept by the outer
+    query."""
+    rows = conn.run(f"SELECT to_json(q)::text FROM ({sql}) q ORDER BY {order}", **params)
+    return [json.loads(row[0], parse_float=Decimal) for row in rows or []]

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chalicelib.db import Connection, rows_as_dicts
+from chalicelib.db import Connection, json_rows, rows_as_dicts
 from chalicelib.stores import streamed
-from chalicelib.stores.products import PRODUCT_COLUMNS
+from chalicelib.stores.products import STAFF_FIELDS
 
 NEEDED = """
     p.deleted_upstream_at IS NULL
@@ -24,10 +24,11 @@ NEEDED = """
     AND (CAST(:category AS text) IS NULL OR p.category = :category)
 """
 
+# In the lines' own columns, so that the page read as JSON (`json_rows`) keeps it.
 URGENCY = """
-    p.days_to_zero - p.delivery_days ASC NULLS LAST,
-    CASE p.stock_status WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
-    p.recommended_qty DESC, p.id
+    days_to_spare ASC NULLS LAST,
+    CASE stock_status WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+    recommended_qty DESC, id
 """
 
 # The totals of the whole list (however much of it a page holds); a line without a cost adds its
@@ -40,8 +41,22 @@ SELECT count(*) AS lines,
 FROM product_view p WHERE {NEEDED}
 """
 
+# What a line shows and explains, no more (a product's timestamps cost pg8000 a strptime each).
+LINE_COLUMNS = f"""
+    p.id, p.name, p.category, p.abc_class, p.stock_status, p.stock_quantity, p.in_transit, p.cost,
+    p.avg_daily_sales_30d, p.demand_days, p.demand_estimated, p.demand_sigma, p.days_to_zero,
+    p.delivery_days, p.recommended_qty, p.computed_recommended_qty, p.service_level, p.service_z,
+    p.safety_stock, p.cover_days, p.min_stock,
+    array_remove(ARRAY[{
+    ", ".join(
+        f"CASE WHEN p.{STAFF_FIELDS[field][1]} IS NOT NULL THEN '{field}' END"
+        for field in ("avg_daily_sales_30d", "recommended_qty")
+    )
+}], NULL) AS overridden
+"""
+
 ALL_LINES = f"""
-SELECT {PRODUCT_COLUMNS},
+SELECT {LINE_COLUMNS},
        p.recommended_qty * p.cost AS line_cost, p.days_to_zero - p.delivery_days AS days_to_spare
 FROM product_view p WHERE {NEEDED}
 ORDER BY {URGENCY}
@@ -54,7 +69,7 @@ def purchasing_list(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The list's totals and one page of its lines, most urgent first."""
     totals = rows_as_dicts(conn, conn.run(TOTALS, category=category))[0]
-    lines = rows_as_dicts(conn, conn.run(LINES, category=category, limit=limit, offset=offset))
+    lines = json_rows(conn, LINES, order=URGENCY, category=category, limit=limit, offset=offset)
     return totals, lines
 
 
