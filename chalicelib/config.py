@@ -12,6 +12,7 @@ import ssl
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,6 +156,10 @@ class Settings(BaseModel):
     # storage), and how large the listing, decompressed, may be.
     sync_listing_dir: str = Field(default_factory=tempfile.gettempdir)
     sync_listing_max_bytes: Positive = 4 * 1024**3
+    # The deletion guard (chalicelib/sync/deletion_guard.py): a listing leaving out more than this
+    # share of a resource's live records, and more than this many, has its deletions held.
+    sync_deletion_guard_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(10)
+    sync_deletion_guard_min_records: Annotated[int, Field(ge=0)] = 20
 
     api_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     api_tokens_secret_id: str | None = None
@@ -216,6 +221,8 @@ class Settings(BaseModel):
             "SYNC_DEADLINE_S": "sync_deadline_s",
             "SYNC_LISTING_DIR": "sync_listing_dir",
             "SYNC_LISTING_MAX_BYTES": "sync_listing_max_bytes",
+            "SYNC_DELETION_GUARD_PERCENT": "sync_deletion_guard_percent",
+            "SYNC_DELETION_GUARD_MIN_RECORDS": "sync_deletion_guard_min_records",
             "API_TOKENS_SECRET_ID": "api_tokens_secret_id",
         }
         for variable, field in fields.items():

@@ -17,6 +17,7 @@ from chalicelib.logs import setup_logging
 from chalicelib.secrets import SecretStore, token_from_secret
 from chalicelib.shop_client import ShopClient
 from chalicelib.sync import SyncService
+from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.listing import DIGEST_VERSION
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
@@ -120,10 +121,14 @@ def shop_client() -> ShopClient:
 @functools.cache
 def sync_service() -> SyncService:
     config = settings()
+    guard = DeletionGuard(config.sync_deletion_guard_percent, config.sync_deletion_guard_min_records)
     return SyncService(
         database(),
         shop_client(),
-        {"orders": OrdersSync(config.shop_timezone), "products": ProductsSync(config.shop_timezone)},
+        {
+            "orders": OrdersSync(config.shop_timezone, guard=guard),
+            "products": ProductsSync(config.shop_timezone, guard=guard),
+        },
         deadline_s=config.sync_deadline_s,
         # A listing's saved validators hold only while the zone and the digest rules are the same.
         listing_context=f"{config.shop_timezone.key}/{DIGEST_VERSION}",

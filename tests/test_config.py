@@ -3,6 +3,7 @@ from __future__ import annotations
 import ssl
 import subprocess
 import sys
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,6 +44,9 @@ def test_defaults_follow_the_contract() -> None:
         ({**BASE, "CORS_ALLOWED_ORIGINS": "dashboard.example.com"}, "CORS_ALLOWED_ORIGINS"),
         ({**BASE, "DATABASE_STATEMENT_TIMEOUT_MS": "soon"}, "DATABASE_STATEMENT_TIMEOUT_MS"),
         ({**BASE, "DATABASE_SSLMODE": "maybe"}, "DATABASE_SSLMODE"),
+        ({**BASE, "SYNC_DELETION_GUARD_PERCENT": "120"}, "SYNC_DELETION_GUARD_PERCENT"),
+        ({**BASE, "SYNC_DELETION_GUARD_PERCENT": "a tenth"}, "SYNC_DELETION_GUARD_PERCENT"),
+        ({**BASE, "SYNC_DELETION_GUARD_MIN_RECORDS": "-1"}, "SYNC_DELETION_GUARD_MIN_RECORDS"),
     ],
 )
 def test_bad_configuration_names_the_variable_in_one_line(env: dict[str, str], variable: str) -> None:
@@ -50,6 +54,17 @@ def test_bad_configuration_names_the_variable_in_one_line(env: dict[str, str], v
         Settings.from_env(env)
     assert info.value.message.startswith(f"{variable}: ")
     assert "\n" not in info.value.message
+
+
+def test_the_deletion_guard_is_set_from_the_environment() -> None:
+    default = Settings.from_env(BASE)
+    assert (default.sync_deletion_guard_percent, default.sync_deletion_guard_min_records) == (Decimal(10), 20)
+    env = {**BASE, "SYNC_DELETION_GUARD_PERCENT": "2.5", "SYNC_DELETION_GUARD_MIN_RECORDS": "100"}
+    settings = Settings.from_env(env)
+    assert (settings.sync_deletion_guard_percent, settings.sync_deletion_guard_min_records) == (
+        Decimal("2.5"),
+        100,
+    )
 
 
 def test_a_secret_id_stands_in_for_the_url() -> None:

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Request, expect
 
 from devtools.postgres import PostgresServer
-from devtools.served_app import ServedApp
+from devtools.served_app import VIEWER_TOKEN, ServedApp
 from devtools.shop_data import ShopData
 from tests.browser import Console
 from tests.conftest import served_shop
@@ -54,6 +54,82 @@ def test_sync_now_moves_the_figures_and_each_is_asked_for_once(browser: Browser,
         )
         assert len(stats) == 6, stats  # asked for again after the sync, once each
         tab.shot("overview-after-sync", full_page=True)
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+@pytest.fixture(scope="module")
+def guarded(postgres: PostgresServer) -> Iterator[tuple[ServedApp, ShopData]]:
+    data = ShopData(orders=60, products=12, seed=41)
+    with served_shop(postgres, data, "guarded") as served:
+        yield served, data
+
+
+def listed_orders(served: ServedApp) -> int:
+    status, body = served.call("GET", "api/orders?limit=1")
+    assert status == 200, body
+    return int(body["total"])
+
+
+def test_held_deletions_are_shown_first_with_their_two_answers(browser: Browser, guarded: Any) -> None:
+    served, data = guarded
+    gone = list(data.orders)[:40]  # 40 of 60: more than 10% and more than 20 records
+    data.delete_orders([o["id"] for o in gone])
+    assert served.call("POST", "api/sync-orders")[1]["runs"][0]["counts"]["held"] == 40
+
+    viewer = Console(browser, served)
+    try:  # a read-only token sees the hold, and cannot answer it
+        viewer.sign_in(VIEWER_TOKEN)
+        viewer.open("/")
+        card = viewer.page.locator("[data-held=orders]")
+        expect(card).to_contain_text("Заказов, которые разом пропали из списка магазина: 40")
+        expect(viewer.page.locator("[data-held-apply=orders]")).to_be_disabled()
+        expect(viewer.page.locator("[data-held-ignore=orders]")).to_be_disabled()
+    finally:
+        viewer.close()
+    assert viewer.errors == [], "JavaScript errors or CSP violations"
+
+    tab = Console(browser, served, width=375)
+    try:
+        tab.sign_in()
+        tab.open("/")
+        card = tab.page.locator("[data-held=orders]")
+        expect(card).to_contain_text("Заказов, которые разом пропали из списка магазина: 40")
+        expect(card).to_contain_text("Запуск №")
+        # First on the page, above the sync's own cards; nothing wider than the phone.
+        assert tab.page.evaluate(
+            "document.querySelector('.held').compareDocumentPosition("
+            "document.querySelector('[data-sync=all]')) & Node.DOCUMENT_POSITION_FOLLOWING"
+        )
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= 375
+        # The overview's recent runs say what happened, in Russian.
+        expect(tab.page.locator(".runs-cards").first).to_contain_text("40 удалений придержано")
+        tab.shot("overview-held-deletions-375", full_page=True)
+
+        # Keep them: the banner goes, the orders stay.
+        tab.page.click("[data-held-ignore=orders]")
+        expect(tab.page.locator(".notice")).to_contain_text("Заказы: оставлены как есть (40).")
+        expect(tab.page.locator("[data-held=orders]")).to_have_count(0)
+        assert listed_orders(served) == 60
+
+        # Listed again, then gone again: held again; applying asks once more, then flags them.
+        for order in gone:
+            data.restore_order(order)
+        served.call("POST", "api/sync-orders")
+        data.delete_orders([o["id"] for o in gone])
+        served.call("POST", "api/sync-orders")
+        tab.open("/")
+        tab.page.reload()
+        tab.page.click("[data-held-apply=orders]")
+        expect(tab.page.locator(".held-confirm")).to_contain_text("Пометить удалёнными все эти заказы (40)?")
+        tab.shot("overview-held-deletions-confirm-375", full_page=True)
+        tab.page.click("[data-held-confirm=orders]")
+        expect(tab.page.locator(".notice")).to_contain_text("Заказы: помечено удалёнными 40.")
+        expect(tab.page.locator("[data-held=orders]")).to_have_count(0)
+        assert listed_orders(served) == 60  # the list keeps them, flagged
+        _, body = served.call("GET", "api/orders/stats")
+        assert body["total_orders"] == 20
     finally:
         tab.close()
     assert tab.errors == [], "JavaScript errors or CSP violations"

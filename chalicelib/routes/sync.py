@@ -10,16 +10,20 @@ from chalice import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.problems import problem
+from chalicelib.routes.auth import caller
 from chalicelib.routes.http import api_route, json_response, parse_id
 from chalicelib.routes.models.common import Page
 from chalicelib.routes.models.sync import (
+    HeldDeletionAction,
+    HeldDeletions,
+    HeldDeletionsList,
     ResourceStatus,
     RunDetail,
     RunListQuery,
     SyncResult,
     SyncStatus,
 )
-from chalicelib.stores import runs
+from chalicelib.stores import held_deletions, runs
 from chalicelib.sync.service import RESOURCES, Resource, RunSummary
 
 sync_routes = Blueprint(__name__)
@@ -146,3 +150,37 @@ def get_run(request: Any, run_id: str) -> RunDetail:
         raise NotFoundError(f"sync run {ident} does not exist")
     summary = RunSummary.from_row({k: v for k, v in row.items() if k != "quarantined"})
     return RunDetail(**summary.model_dump(), quarantined=row["quarantined"])
+
+
+def _held() -> dict[str, HeldDeletions]:
+    with wiring.database().transaction() as conn:
+        found = held_deletions.summary(conn)
+    return {row["resource"]: HeldDeletions.from_row(row) for row in found}
+
+
+@api_route(
+    sync_routes,
+    "/api/sync/held-deletions",
+    summary="Deletions the guard holds back, per resource, with the staff's last decision",
+    response=HeldDeletionsList,
+)
+def list_held_deletions(request: Any) -> HeldDeletionsList:
+    return HeldDeletionsList(resources=list(_held().values()))
+
+
+@api_route(
+    sync_routes,
+    "/api/sync/held-deletions/{resource}",
+    method="POST",
+    summary="Apply the held deletions of a resource (flag them now) or ignore them (keep the records live)",
+    path_values={"resource": RESOURCES},
+    body=HeldDeletionAction,
+    response=HeldDeletions,
+    errors=(400, 404, 409),
+)
+def decide_held_deletions(request: Any, resource: str, body: HeldDeletionAction) -> HeldDeletions:
+    chosen = next((known for known in RESOURCES if known == resource), None)
+    if chosen is None:
+        raise NotFoundError(f"no resource {resource!r}; one of {', '.join(RESOURCES)}")
+    wiring.sync_service().decide_held_deletions(chosen, body.action, by=caller(request))
+    return _held()[chosen]

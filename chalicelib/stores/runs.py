@@ -12,7 +12,7 @@ from chalicelib.shop_records import storable
 from chalicelib.stores.copy import copy_rows
 
 MAX_PAYLOAD_CHARS = 64 * 1024
-COUNT_NAMES = ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "restored")
+COUNT_NAMES = ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "restored", "held")
 RUN_COLUMNS = (
     "id, resource, trigger, status, started_at, finished_at, "
     + ", ".join(COUNT_NAMES)
@@ -44,7 +44,7 @@ UPDATE sync_runs SET
     status = :status, finished_at = clock_timestamp(), error = :error, error_code = :error_code,
     not_modified = :not_modified,
     fetched = :fetched, created = :created, updated = :updated, unchanged = :unchanged,
-    invalid = :invalid, deleted = :deleted, restored = :restored
+    invalid = :invalid, deleted = :deleted, restored = :restored, held = :held
 WHERE id = :id
 RETURNING {RUN_COLUMNS}
 """

@@ -293,7 +293,7 @@ class Outcome:
 
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "restored"), 0
+            ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "restored", "held"), 0
         )
     )
     quarantined: list[Quarantined] = field(default_factory=list)
@@ -379,16 +379,17 @@ class Changes:
         counts = self.outcome.counts
         return counts["created"] + counts["updated"] + counts["restored"]
 
-    def vanished(self) -> list[int]:
-        """Ids to flag as deleted upstream; none (with a note saying why) when that cannot be known."""
+    def vanished(self) -> list[int] | None:
+        """Ids of live records the listing left out (the deletion guard decides which to flag); None
+        (with a note saying why) when that cannot be known."""
         if not self.complete:
             self.outcome.notes.append(("no_ids", "some records had no usable id: no deletions inferred"))
-            return []
+            return None
         if not self.seen and self.known:
             self.outcome.notes.append(
                 ("empty_listing", f"the shop listed no {self.resource} at all: no deletions inferred")
             )
-            return []
+            return None
         if self._listed_seen == self.known.listed_count():
             return []  # every record listed before is listed still: no need to look at each
         return [ident for ident, stored in self.known.items() if not stored[1] and ident not in self.seen]

@@ -21,6 +21,7 @@ from chalicelib.stores import analytics
 from chalicelib.stores.copy import copy_in, copy_out_rows, copy_payload
 from chalicelib.sync import staging
 from chalicelib.sync.compact import StoredDigests, int8s
+from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.listing import Changes, Outcome, describe, scan_records
 from chalicelib.sync.writer import BatchWriter
 
@@ -327,10 +328,11 @@ def after_order_merges(conn: Connection, *, staged: int, known: int) -> None:
 class OrdersSync:
     resource = "orders"
 
-    def __init__(self, zone: ZoneInfo, *, batch: int = BATCH) -> None:
+    def __init__(self, zone: ZoneInfo, *, batch: int = BATCH, guard: DeletionGuard | None = None) -> None:
         """`batch`: orders per COPY and merge; what a run holds in memory grows with it, not with
-        the listing."""
+        the listing. `guard`: how many vanished orders may be flagged at once."""
         self._batch = batch
+        self._guard = guard or DeletionGuard()
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
@@ -374,10 +376,8 @@ class OrdersSync:
             sales_days |= batch_sales_days
         conn.run(DROP_EMPTY_STATS)
         after_order_merges(conn, staged=changes.staged, known=len(changes.known))
-        flagged = staging.mark_deleted(
-            conn, "orders", changes.vanished(), "(created_at AT TIME ZONE :tz)::date", tz=self._tz
-        )
-        outcome.counts["deleted"], deleted_days = len(flagged), set(flagged)
+        gone = self._guard.screen(conn, self.resource, changes.vanished(), stored.listed_count(), outcome)
+        deleted_days = self._flag_deleted(conn, gone, outcome)
         analytics.refresh_sales(conn, sales_days | deleted_days, tz=self._tz)
         analytics.refresh_daily_stats(conn, stats_days | deleted_days, tz=self._tz)
         analytics.recompute_analytics(conn, tz=self._tz)
@@ -386,6 +386,26 @@ class OrdersSync:
     def not_modified(self, conn: Connection) -> None:
         """The analytics' 30-day window moves with the clock: recomputed by a 304 run too."""
         analytics.recompute_analytics(conn, tz=self._tz)
+
+    def delete(self, conn: Connection, external_ids: list[int]) -> int:
+        """Flag these orders as deleted upstream, outside a run (the staff applied held deletions),
+        and bring what counts them up to date; how many were flagged."""
+        outcome = Outcome()
+        days = self._flag_deleted(conn, external_ids, outcome)
+        analytics.ensure_built_for(conn, tz=self._tz)
+        analytics.refresh_sales(conn, days, tz=self._tz)
+        analytics.refresh_daily_stats(conn, days, tz=self._tz)
+        analytics.recompute_analytics(conn, tz=self._tz)
+        return outcome.counts["deleted"]
+
+    def _flag_deleted(self, conn: Connection, external_ids: list[int], outcome: Outcome) -> set[date]:
+        """Flag the live ones of these orders; the shop days of those flagged (their sales and stats
+        change)."""
+        flagged = staging.mark_deleted(
+            conn, "orders", external_ids, "(created_at AT TIME ZONE :tz)::date", tz=self._tz
+        )
+        outcome.counts["deleted"] = len(flagged)
+        return set(flagged)
 
     def _submit(
         self,

@@ -20,6 +20,7 @@ from chalicelib.shop_records import ShopCategory, ShopProduct, ancestry_path, re
 from chalicelib.stores import analytics
 from chalicelib.stores.copy import copy_rows
 from chalicelib.sync import staging
+from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.listing import (
     Changes,
     KnownDict,
@@ -89,7 +90,9 @@ FROM orders o WHERE o.id IN (SELECT order_id FROM changed)
 class ProductsSync:
     resource = "products"
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, *, guard: DeletionGuard | None = None) -> None:
+        """`guard`: how many vanished products may be flagged at once."""
+        self._guard = guard or DeletionGuard()
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
@@ -137,18 +140,35 @@ class ProductsSync:
         conn.run(staging.create_stage("products", ProductRow))
         copy_rows(conn, "stage_products", ProductRow._fields, rows)
         conn.run(MERGE)
-        names = staging.mark_deleted(conn, "products", changes.vanished(), "normalized_name")
-        outcome.counts["deleted"] = len(names)
-        rematch |= set(names)  # their items must be matched again
-
-        days: set[date] = set()
-        if rematch:
-            days = {row[0] for row in conn.run(REMATCH_ITEMS, names=sorted(rematch), tz=self._tz) or []}
+        gone = self._guard.screen(conn, self.resource, changes.vanished(), known.listed_count(), outcome)
+        rematch |= self._flag_deleted(conn, gone, outcome)  # their items must be matched again
         analytics.record_stock_levels(conn, tz=self._tz)
-        if days:  # an item matched now counts in its product's sales, and may now have a cost
+        self._rematch(conn, rematch)
+        return outcome
+
+    def delete(self, conn: Connection, external_ids: list[int]) -> int:
+        """Flag these products as deleted upstream, outside a run (the staff applied held
+        deletions): their items are matched again; how many were flagged."""
+        outcome = Outcome()
+        self._rematch(conn, self._flag_deleted(conn, external_ids, outcome))
+        return outcome.counts["deleted"]
+
+    @staticmethod
+    def _flag_deleted(conn: Connection, external_ids: list[int], outcome: Outcome) -> set[str]:
+        """Flag the live ones of these products; the names of those flagged."""
+        names = staging.mark_deleted(conn, "products", external_ids, "normalized_name")
+        outcome.counts["deleted"] = len(names)
+        return set(names)
+
+    def _rematch(self, conn: Connection, names: set[str]) -> None:
+        """Match again the items carrying these names; an item matched now counts in its product's
+        sales, and may now have a cost."""
+        days: set[date] = set()
+        if names:
+            days = {row[0] for row in conn.run(REMATCH_ITEMS, names=sorted(names), tz=self._tz) or []}
+        if days:
             analytics.refresh_days(conn, days, tz=self._tz)
             analytics.recompute_analytics(conn, tz=self._tz)
-        return outcome
 
     def not_modified(self, conn: Connection) -> None:
         """Today's stock levels are recorded by every products run, a 304 included."""

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from chalicelib.db import Connection, Database
 from chalicelib.errors import (
+    ConflictError,
     DatabaseUnavailableError,
     ListingStorageError,
     StratteraError,
@@ -33,7 +34,7 @@ from chalicelib.errors import (
     UpstreamTimeoutError,
 )
 from chalicelib.shop_client import ShopClient
-from chalicelib.stores import runs
+from chalicelib.stores import held_deletions, runs
 from chalicelib.sync import spool, validators
 from chalicelib.sync.listing import Outcome
 
@@ -65,6 +66,9 @@ class Applier(Protocol):
 
     def not_modified(self, conn: Connection) -> None:
         """The listing did not change (a 304): keep current what depends on the clock, not on it."""
+
+    def delete(self, conn: Connection, external_ids: list[int]) -> int:
+        """Flag these records deleted upstream outside a run, with what depends on them; how many."""
 
 
 class ReadAhead:
@@ -99,6 +103,7 @@ class RunCounts(BaseModel):
     invalid: int = 0
     deleted: int = 0
     restored: int = 0
+    held: int = 0  # missing from a complete listing, not flagged: the deletion guard held them
 
 
 # Why a run failed, as the stable code the console says in the staff's language (most specific first).
@@ -153,6 +158,7 @@ class RunSummary(BaseModel):
             + (f" in {self.duration_s}s" if self.duration_s is not None else "")
             + f": {c.fetched} fetched, {c.created} created, {c.updated} updated, {c.unchanged} unchanged, "
             f"{c.invalid} invalid, {c.deleted} deleted, {c.restored} restored"
+            + (f", {c.held} deletions held" if c.held else "")
         )
         return line + (f" ({self.error})" if self.error else "")
 
@@ -218,6 +224,38 @@ class SyncService:
             raise
         self._log(summary)
         return summary
+
+    def decide_held_deletions(
+        self, resource: Resource, action: Literal["apply", "ignore"], *, by: str
+    ) -> dict[str, Any]:
+        """The staff's answer to the deletions the guard holds for `resource`: flag them now
+        (`apply`), or keep the records live (`ignore`). Under the resource's lock, so that no run
+        decides about the same records meanwhile; recorded with who and when (the decision)."""
+        with self._db.connection() as conn:
+            if not conn.run("SELECT pg_try_advisory_lock(:key)", key=lock_key(resource))[0][0]:
+                raise ConflictError(f"a {resource} sync is running: try again in a minute")
+            try:
+                conn.run("BEGIN")
+                if action == "apply":
+                    held = held_deletions.held_ids(conn, resource)
+                    records = self._appliers[resource].delete(conn, held)
+                    held_deletions.release(conn, resource, held)
+                else:
+                    records = held_deletions.ignore(conn, resource, by)
+                decision = held_deletions.record_decision(conn, resource, action, records, by)
+                conn.run("COMMIT")
+            except Exception:
+                with contextlib.suppress(Exception):
+                    conn.run("ROLLBACK")
+                raise
+            finally:
+                with contextlib.suppress(Exception):
+                    conn.run("SELECT pg_advisory_unlock(:key)", key=lock_key(resource))
+        log.info(
+            f"held {resource} deletions: {action} ({records} records) by {by}",
+            extra={"event": "held_deletions", "resource": resource, "action": action, "records": records},
+        )
+        return decision
 
     @staticmethod
     def _unrecorded(
@@ -295,7 +333,12 @@ class SyncService:
         if listing.not_modified:  # no record to write, no deletion to infer
             conn.run("BEGIN")
             applier.not_modified(conn)
-            row = runs.finish_run(conn, run_id, status="succeeded", counts={}, error=None, not_modified=True)
+            # The listing that held deletions is the listing still: they stay held, and counted
+            # (the RecordsHeld alarm stays on until the staff decide).
+            counts = {"held": held_deletions.held_count(conn, resource)}
+            row = runs.finish_run(
+                conn, run_id, status="succeeded", counts=counts, error=None, not_modified=True
+            )
             conn.run("COMMIT")
             return RunSummary.from_row(row)
         conn.run("BEGIN")

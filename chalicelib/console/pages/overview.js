@@ -6,13 +6,13 @@ import { t, translated } from '../i18n.js';
 import { addDays, dateTime, money, number, seconds, shopToday } from '../format.js';
 import { BarChart } from '../chart.js';
 import { useAction } from '../action.js';
-import { ApiErrorBox, Badge, ChartHead, Loading, ReadOnlyLine, canEdit, useLoad, useSession } from '../ui.js';
+import { ApiErrorBox, Badge, ChartHead, Loading, Notice, ReadOnlyLine, canEdit, useLoad, useSession } from '../ui.js';
 
 const RESOURCES = ['products', 'orders'];
 const RANGES = [7, 30, 90, 365];
 
 // "получено 1 500: 1 497 без изменений, 3 с ошибками": what a run did, its zeros left out.
-const COUNTED = ['created', 'updated', 'unchanged', 'invalid', 'deleted', 'restored'];
+const COUNTED = ['created', 'updated', 'unchanged', 'invalid', 'deleted', 'restored', 'held'];
 
 function counts(c) {
   const parts = COUNTED.filter((name) => c[name]).map((name) => t(`run.count.${name}`, { n: number(c[name]) }));
@@ -48,6 +48,52 @@ function ResourceCard({ resource, status }) {
       <dt>${t('sync.nextRun')}</dt>
       <dd>${dateTime(status.next_expected_run)}</dd>
     </dl>
+  </section>`;
+}
+
+// The deletion guard held back what a listing left out (docs/sync.md, "The deletion guard"): shown
+// above everything, with the two answers; applying asks once more, since it changes the figures.
+function HeldDeletions({ held, onDone }) {
+  const session = useSession();
+  const action = useAction();
+  const [confirming, setConfirming] = useState(null);
+  const decide = async (resource, decision) => {
+    setConfirming(null);
+    await action.run(() => api(`sync/held-deletions/${resource}`, { method: 'POST', body: { action: decision } }), {
+      busy: `${resource}-${decision}`,
+      notice: (done) => ({ text: t(`held.done.${decision}`, { resource: t(`resource.${done.resource}`), n: number(done.last_decision.records) }) }),
+    });
+    onDone();
+  };
+  const shown = held.filter((h) => h.held > 0);
+  if (!shown.length && !action.notice && !action.error) return null;
+  const disabled = !canEdit(session) || action.busy !== null;
+  return html`<section class="held" aria-labelledby="held-title">
+    <h2 id="held-title">${t('held.title')}</h2>
+    ${shown.map(
+      (h) => html`<div class="held-card" role="alert" data-held=${h.resource}>
+        <p class="held-what">${t(`held.what.${h.resource}`, { n: number(h.held) })}</p>
+        <p>${t('held.since', { when: dateTime(h.held_since) })}${h.first_run_id ? html` <a href=${`#/runs/${h.first_run_id}`}>${t('held.run', { id: h.first_run_id })}</a>` : null}</p>
+        <p class="small">${t('held.why')}</p>
+        <p class="small muted">${t('held.sample')} ${h.sample.join(', ')}${h.held > h.sample.length ? ' …' : ''}</p>
+        ${confirming === h.resource
+          ? html`<p class="held-confirm">${t(`held.confirm.${h.resource}`, { n: number(h.held) })}</p>
+            <div class="buttons">
+              <button type="button" class="danger" disabled=${disabled} onClick=${() => decide(h.resource, 'apply')} data-held-confirm=${h.resource}>${t('held.confirmYes')}</button>
+              <button type="button" disabled=${disabled} onClick=${() => setConfirming(null)}>${t('held.confirmNo')}</button>
+            </div>`
+          : html`<div class="buttons">
+              <button type="button" disabled=${disabled} onClick=${() => setConfirming(h.resource)} data-held-apply=${h.resource}>
+                ${action.busy === `${h.resource}-apply` ? t('held.applying') : t('held.apply')}
+              </button>
+              <button type="button" disabled=${disabled} onClick=${() => decide(h.resource, 'ignore')} data-held-ignore=${h.resource}>
+                ${action.busy === `${h.resource}-ignore` ? t('held.ignoring') : t('held.ignore')}
+              </button>
+            </div>`}
+      </div>`,
+    )}
+    <${Notice} notice=${action.notice} />
+    <${ApiErrorBox} error=${action.error} doing=${t('held.doing')} />
   </section>`;
 }
 
@@ -184,15 +230,19 @@ function fillDays(stats, range) {
 export function Overview() {
   const status = useLoad(() => api('sync/status'), []);
   const runs = useLoad(() => api(`sync/runs${query({ limit: 10 })}`), []);
+  const held = useLoad(() => api('sync/held-deletions'), []);
   const [version, setVersion] = useState(0);
   const refresh = () => {
     status.reload();
     runs.reload();
+    held.reload();
     setVersion((v) => v + 1);
   };
   return html`<section class="page overview">
     <h1>${t('overview.title')}</h1>
     <${ReadOnlyLine} />
+    ${held.data ? html`<${HeldDeletions} held=${held.data.resources} onDone=${refresh} />` : null}
+    <${ApiErrorBox} error=${held.error} doing=${t('held.loadDoing')} />
     <h2>${t('sync.title')}</h2>
     <${Loading} when=${status.loading} />
     <${ApiErrorBox} error=${status.error} doing=${t('sync.statusDoing')} />

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from chalicelib.routes.models.common import Paging
+from chalicelib.routes.models.text import RequestModel
 from chalicelib.sync.service import RunSummary
 
 
@@ -53,3 +54,51 @@ class SyncStatus(BaseModel):
 
 class SyncResult(BaseModel):
     runs: list[RunSummary]
+
+
+class HeldDecision(BaseModel):
+    """The staff's last answer to a hold: who, when, and how many records it concerned."""
+
+    action: Literal["apply", "ignore"]
+    records: int
+    decided_by: str
+    decided_at: datetime
+
+
+class HeldDeletions(BaseModel):
+    """What the deletion guard holds for one resource (docs/sync.md, "The deletion guard")."""
+
+    resource: Literal["orders", "products"]
+    held: int = PydanticField(description="live records missing from the shop's listing, not flagged")
+    ignored: int = PydanticField(
+        description="records the staff chose to keep live while the shop leaves them out"
+    )
+    held_since: datetime | None = PydanticField(description="when the oldest of those held went missing")
+    first_run_id: int | None = PydanticField(description="the run that held the oldest of them")
+    sample: list[int] = PydanticField(description="up to 20 of the held records' shop ids, smallest first")
+    last_decision: HeldDecision | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> HeldDeletions:
+        decision = None
+        if row["last_action"] is not None:
+            decision = HeldDecision(
+                action=row["last_action"], records=row["last_records"],
+                decided_by=row["last_decided_by"], decided_at=row["last_decided_at"],
+            )  # fmt: skip
+        return cls(
+            resource=row["resource"], held=row["held"], ignored=row["ignored"], held_since=row["held_since"],
+            first_run_id=row["first_run_id"], sample=row["sample"] or [], last_decision=decision,
+        )  # fmt: skip
+
+
+class HeldDeletionsList(BaseModel):
+    resources: list[HeldDeletions]
+
+
+class HeldDeletionAction(RequestModel):
+    """What to do with the deletions held for a resource."""
+
+    action: Literal["apply", "ignore"] = PydanticField(
+        description="`apply`: flag them as deleted now; `ignore`: keep the records live"
+    )
