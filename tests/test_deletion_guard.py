@@ -14,7 +14,9 @@ from chalicelib.sync import RunSummary
 from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.service import lock_key, metrics
 from devtools.fake_shop import FakeShop
-from tests.test_api import VIEWER, Api
+from tests.test_api import VIEWER, Api, api
+
+__all__ = ["api"]  # the fixture (synced once), imported for the tests below
 
 
 def sync_orders(api: Api) -> dict[str, Any]:
