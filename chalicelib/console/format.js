@@ -3,6 +3,20 @@ import { t } from './i18n.js';
 
 let zone = 'Europe/Moscow';
 
+// Formatters made once and kept: making an Intl formatter costs tens of microseconds, its format a
+// fraction of one, and a purchasing list of 2,000 lines formats some 50,000 numbers.
+const made = new Map();
+
+export function formatter(kind, locale, options) {
+  const key = `${kind} ${locale} ${JSON.stringify(options)}`;
+  let found = made.get(key);
+  if (!found) {
+    found = kind === 'date' ? new Intl.DateTimeFormat(locale, options) : new Intl.NumberFormat(locale, options);
+    made.set(key, found);
+  }
+  return found;
+}
+
 export function setZone(name) {
   zone = name;
 }
@@ -47,27 +61,27 @@ export function fromKopecks(total) {
 
 export function number(value) {
   if (value === null || value === undefined || value === '') return '—';
-  return new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 3 }).format(Number(value));
+  return formatter('number', 'ru-RU', { maximumFractionDigits: 3 }).format(Number(value));
 }
 
 // Units sold a day: always two decimals ("0,60", "0,87"), so that a column of them lines up and no
 // value looks more precise than another.
 export function perDay(value) {
   if (value === null || value === undefined || value === '') return '—';
-  return new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(value));
+  return formatter('number', 'ru-RU', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(Number(value));
 }
 
 // An ISO time with offset -> "05.06.2025, 21:31" in the shop's zone.
 export function dateTime(iso) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat('ru-RU', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(
+  return formatter('date', 'ru-RU', { timeZone: zone, dateStyle: 'short', timeStyle: 'short' }).format(
     new Date(iso),
   );
 }
 
 export function dateTimeLong(iso) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat('ru-RU', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' }).format(
+  return formatter('date', 'ru-RU', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' }).format(
     new Date(iso),
   );
 }
@@ -81,7 +95,7 @@ export function day(isoDay) {
 
 // Today in the shop's zone, as "YYYY-MM-DD".
 export function shopToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+  return formatter('date', 'en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(),
   );
 }
@@ -95,5 +109,5 @@ export function addDays(isoDay, days) {
 export function seconds(startIso, endIso) {
   if (!startIso || !endIso) return '—';
   const s = (new Date(endIso) - new Date(startIso)) / 1000;
-  return `${new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 2 }).format(s)}\u00a0${t('unit.seconds')}`;
+  return `${formatter('number', 'ru-RU', { maximumFractionDigits: 2 }).format(s)}\u00a0${t('unit.seconds')}`;
 }
