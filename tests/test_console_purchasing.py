@@ -179,3 +179,49 @@ def test_the_export_carries_this_orders_quantities(tab: Console) -> None:
     assert [row[0] for row in rows[:-1]] == [item["name"] for item in api["items"]]
     assert rows[0][head.index("Заказать, шт.")] == "42" and rows[-1][0] == "Итого"
     expect(page.locator(".export .notice")).to_contain_text(saved.suggested_filename)
+
+
+@pytest.fixture(scope="module")
+def long_list(postgres: PostgresServer) -> Iterator[ServedApp]:
+    """A shop whose every product is sold out: a purchasing list of 260 lines, drawn in batches."""
+    data = ShopData(orders=300, products=260, seed=12)
+    for product in data.products:
+        product["stock_quantity"] = 0
+    with served_shop(postgres, data, "purchasing_long") as served:
+        yield served
+
+
+def test_a_long_list_is_drawn_whole_and_printed_whole(browser: Browser, long_list: ServedApp) -> None:
+    tab = Console(browser, long_list, width=1280)
+    try:
+        open_purchasing(tab)
+        page, api = tab.page, listing(long_list)
+        assert len(api["items"]) > 200, "the list should be longer than two batches"
+        rows = page.locator(".purchase-table tbody tr")
+        expect(rows).to_have_count(len(api["items"]))
+        expect(page.locator(".record-cards li")).to_have_count(len(api["items"]))
+        last = api["items"][-1]
+        expect(rows.last).to_have_attribute("data-line", str(last["product_id"]))
+        expect(page.locator("[data-summary=cost]")).to_have_text(rub(Decimal(api["totals"]["cost"])))
+        # A quantity changed in the last batch moves its line and the total; the first batch keeps its own.
+        page.locator(f"#qty-{last['product_id']}").fill("7")
+        expect(page.locator(f"#qty-{last['product_id']}")).to_have_value("7")
+        expect(page.locator(f"#qty-{api['items'][0]['product_id']}")).to_have_value(
+            str(api["items"][0]["recommended_qty"])
+        )
+        # Printing from the button, straight after a fresh load: every line is on the sheet when the
+        # print dialog opens (headless Chromium has none: window.print is replaced to count them).
+        page.reload()
+        page.wait_for_selector(".purchase-summary")
+        page.evaluate(
+            """window.print = () => {
+                 window.printed = document.querySelectorAll('.purchase-table tbody tr').length;
+               }"""
+        )
+        page.click("text=Печать")
+        page.wait_for_function("window.printed !== undefined")
+        assert page.evaluate("window.printed") == len(api["items"])
+    finally:
+        tab.shot("test-purchasing-long-list")
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"

@@ -5,6 +5,7 @@ export {
   useState,
   useEffect,
   useRef,
+  useMemo,
   useCallback,
   useContext,
   createContext,

@@ -1,9 +1,9 @@
 // Purchasing: every product to order now, most urgent first (GET /api/purchasing), with the order's
 // total. A line's quantity can be changed here for the order being made: the change lives in this tab
 // (sessionStorage) and touches nothing in the analytics. Printed, the page is one table for a supplier.
-import { html, useEffect, useState } from '../lib.js';
+import { html, useCallback, useEffect, useMemo, useState } from '../lib.js';
 import { api, query } from '../api.js';
-import { t } from '../i18n.js';
+import { language, t } from '../i18n.js';
 import { day, fromKopecks, kopecks, money, number, perDay, shopToday } from '../format.js';
 import { go, rememberList } from '../router.js';
 import { recommendationText } from '../recommendation.js';
@@ -13,6 +13,7 @@ const LIMIT = 2000; // the API's largest page: a purchasing list longer than thi
 const DRAFT = 'strattera.purchase';
 
 // The quantities changed for this order, by product id: {"12": "40"} (as typed, checked on use).
+// `set` stays the same function from render to render (the lines drawn before keep theirs).
 function useDraft() {
   const [draft, setDraft] = useState(() => {
     try {
@@ -21,17 +22,79 @@ function useDraft() {
       return {};
     }
   });
-  const save = (next) => {
-    setDraft(next);
-    sessionStorage.setItem(DRAFT, JSON.stringify(next));
-  };
-  const set = (id, text, recommended) => {
-    const next = { ...draft };
+  const save = useCallback((change) => {
+    setDraft((before) => {
+      const next = change(before);
+      sessionStorage.setItem(DRAFT, JSON.stringify(next));
+      return next;
+    });
+  }, []);
+  const set = useCallback((id, text, recommended) => save((before) => {
+    const next = { ...before };
     if (text.trim() === String(recommended)) delete next[id];
     else next[id] = text;
-    save(next);
+    return next;
+  }), [save]);
+  const clear = useCallback(() => save(() => ({})), [save]);
+  return { draft, set, clear };
+}
+
+// The list is drawn a hundred lines at a time, one batch a frame: the first lines and the totals
+// (computed from every line) are on screen at once, the rest follow (2,000 lines, cards and table,
+// take a second or more to draw on a phone), and printing draws them all first. A batch already
+// drawn is not drawn again unless one of its lines changed.
+const BATCH = 100;
+
+function useDrawn(total, list) {
+  const [drawn, setDrawn] = useState(BATCH);
+  const drawAll = useCallback(() => setDrawn(Infinity), []);
+  useEffect(() => setDrawn(BATCH), [list]);
+  useEffect(() => {
+    if (drawn >= total) return undefined;
+    let timer;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setDrawn((n) => n + BATCH), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [drawn, total]);
+  // The browser's own print (Ctrl+P): its listener's render runs before the page is laid out for paper.
+  useEffect(() => {
+    window.addEventListener('beforeprint', drawAll);
+    return () => window.removeEventListener('beforeprint', drawAll);
+  }, [drawAll]);
+  return { drawn, drawAll };
+}
+
+// The print button: every line drawn first, then the print dialog (called from the click, the
+// beforeprint listener's render would come only after the page was laid out).
+function usePrint(drawn, total, drawAll) {
+  const [asked, setAsked] = useState(false);
+  useEffect(() => {
+    if (asked && drawn >= total) {
+      setAsked(false);
+      window.print();
+    }
+  }, [asked, drawn, total]);
+  return () => {
+    drawAll();
+    setAsked(true);
   };
-  return { draft, set, clear: () => save({}) };
+}
+
+function batches(rows, drawn) {
+  const found = [];
+  for (let start = 0; start < Math.min(rows.length, drawn); start += BATCH) found.push(rows.slice(start, start + BATCH));
+  return found;
+}
+
+// A batch's lines, made again only when one of them changed (the same lines, the same texts) or the
+// language did.
+function useBatch(rows, make) {
+  const texts = rows.map((r) => r.text).join('\n');
+  return useMemo(() => rows.map(make), [rows[0].line, rows.length, texts, language()]);
 }
 
 // A line as ordered: the quantity (typed or recommended), whether it was changed, whether it is a
@@ -74,11 +137,14 @@ function DaysLeft({ line }) {
   return html`<span class=${late ? 'late' : ''}>${number(line.days_to_zero)}</span>`;
 }
 
+// The sentence is made when it is opened: a list of 2,000 lines would otherwise make 4,000 of them
+// (the cards' and the table's) for the few anyone reads.
 function Why({ line }) {
-  return html`<details class="why no-print">
+  const [open, setOpen] = useState(false);
+  return html`<details class="why no-print" onToggle=${(e) => setOpen(e.currentTarget.open)}>
     <summary>${t('purchasing.why')}</summary>
-    <p>${recommendationText(line.recommendation, line.demand_estimated || line.demand_overridden)}</p>
-    ${line.recommended_overridden ? html`<p>${t('purchasing.staffQty', { qty: number(line.recommended_qty) })}</p>` : null}
+    ${open ? html`<p>${recommendationText(line.recommendation, line.demand_estimated || line.demand_overridden)}</p>` : null}
+    ${open && line.recommended_overridden ? html`<p>${t('purchasing.staffQty', { qty: number(line.recommended_qty) })}</p>` : null}
   </details>`;
 }
 
@@ -88,34 +154,56 @@ function Demand({ line }) {
     : html`<abbr title=${t('product.noDemand')}>—</abbr>`;
 }
 
-function Cards({ rows, onChange }) {
+function CardBatch({ rows, onChange }) {
+  return useBatch(rows, (row) => {
+    const { line } = row;
+    return html`<li class="record-card" data-line=${line.product_id}>
+      <p class="record-line"><a href=${`#/products/${line.product_id}`}><${ShopText} text=${line.name} /></a> <${StockBadge} status=${line.stock_status} /></p>
+      <p class="record-line">
+        <span>${t('products.stock')}: ${number(line.stock_quantity)}</span>
+        <span>${t('purchasing.inTransit')}: ${number(line.in_transit)}</span>
+        <span>${t('purchasing.demand')}: <${Demand} line=${line} /></span>
+      </p>
+      <p class="record-line">
+        <span>${t('purchasing.daysLeft')}: <${DaysLeft} line=${line} /></span>
+        <span>${t('purchasing.delivery')}: ${number(line.delivery_days)}</span>
+      </p>
+      <div class="card-qty"><label for=${`qty-card-${line.product_id}`}>${t('purchasing.qty')}</label>
+        <${QuantityInput} row=${row} id=${`qty-card-${line.product_id}`} onChange=${onChange} /></div>
+      <p class="record-line">
+        <span>${t('purchasing.unitCost')}: ${money(line.cost)}</span>
+        <span class="record-amount" data-line-cost>${row.cost === null ? '—' : money(fromKopecks(row.cost))}</span>
+      </p>
+      <${Why} line=${line} />
+    </li>`;
+  });
+}
+
+function Cards({ rows, drawn, onChange }) {
   return html`<ul class="record-cards" aria-label=${t('purchasing.title')}>
-    ${rows.map((row) => {
-      const { line } = row;
-      return html`<li class="record-card" data-line=${line.product_id}>
-        <p class="record-line"><a href=${`#/products/${line.product_id}`}><${ShopText} text=${line.name} /></a> <${StockBadge} status=${line.stock_status} /></p>
-        <p class="record-line">
-          <span>${t('products.stock')}: ${number(line.stock_quantity)}</span>
-          <span>${t('purchasing.inTransit')}: ${number(line.in_transit)}</span>
-          <span>${t('purchasing.demand')}: <${Demand} line=${line} /></span>
-        </p>
-        <p class="record-line">
-          <span>${t('purchasing.daysLeft')}: <${DaysLeft} line=${line} /></span>
-          <span>${t('purchasing.delivery')}: ${number(line.delivery_days)}</span>
-        </p>
-        <div class="card-qty"><label for=${`qty-card-${line.product_id}`}>${t('purchasing.qty')}</label>
-          <${QuantityInput} row=${row} id=${`qty-card-${line.product_id}`} onChange=${onChange} /></div>
-        <p class="record-line">
-          <span>${t('purchasing.unitCost')}: ${money(line.cost)}</span>
-          <span class="record-amount" data-line-cost>${row.cost === null ? '—' : money(fromKopecks(row.cost))}</span>
-        </p>
-        <${Why} line=${line} />
-      </li>`;
-    })}
+    ${batches(rows, drawn).map((batch) => html`<${CardBatch} key=${batch[0].line.product_id} rows=${batch} onChange=${onChange} />`)}
   </ul>`;
 }
 
-function Table({ rows, totals, onChange }) {
+function TableBatch({ rows, onChange }) {
+  return html`<tbody>${useBatch(rows, (row) => {
+    const { line } = row;
+    return html`<tr data-line=${line.product_id}>
+      <td><a href=${`#/products/${line.product_id}`}><${ShopText} text=${line.name} /></a><${Why} line=${line} /></td>
+      <td class="no-print"><${StockBadge} status=${line.stock_status} /></td>
+      <td class="num">${number(line.stock_quantity)}</td>
+      <td class="num">${number(line.in_transit)}</td>
+      <td class="num"><${Demand} line=${line} /></td>
+      <td class="num"><${DaysLeft} line=${line} /></td>
+      <td class="num">${number(line.delivery_days)}</td>
+      <td class="num"><${QuantityInput} row=${row} id=${`qty-${line.product_id}`} onChange=${onChange} /></td>
+      <td class="num">${money(line.cost)}</td>
+      <td class="num" data-line-cost>${row.cost === null ? '—' : money(fromKopecks(row.cost))}</td>
+    </tr>`;
+  })}</tbody>`;
+}
+
+function Table({ rows, drawn, totals, onChange }) {
   return html`<div class="table-wrap wide-list purchase-table"><table>
     <caption class="visually-hidden">${t('purchasing.title')}</caption>
     <thead><tr>
@@ -130,21 +218,7 @@ function Table({ rows, totals, onChange }) {
       <th scope="col" class="num">${t('purchasing.unitCost')}</th>
       <th scope="col" class="num">${t('purchasing.lineCost')}</th>
     </tr></thead>
-    <tbody>${rows.map((row) => {
-      const { line } = row;
-      return html`<tr data-line=${line.product_id}>
-        <td><a href=${`#/products/${line.product_id}`}><${ShopText} text=${line.name} /></a><${Why} line=${line} /></td>
-        <td class="no-print"><${StockBadge} status=${line.stock_status} /></td>
-        <td class="num">${number(line.stock_quantity)}</td>
-        <td class="num">${number(line.in_transit)}</td>
-        <td class="num"><${Demand} line=${line} /></td>
-        <td class="num"><${DaysLeft} line=${line} /></td>
-        <td class="num">${number(line.delivery_days)}</td>
-        <td class="num"><${QuantityInput} row=${row} id=${`qty-${line.product_id}`} onChange=${onChange} /></td>
-        <td class="num">${money(line.cost)}</td>
-        <td class="num" data-line-cost>${row.cost === null ? '—' : money(fromKopecks(row.cost))}</td>
-      </tr>`;
-    })}</tbody>
+    ${batches(rows, drawn).map((batch) => html`<${TableBatch} key=${batch[0].line.product_id} rows=${batch} onChange=${onChange} />`)}
     <tfoot><tr>
       <th scope="row">${t('purchasing.total')}</th>
       <td class="no-print"></td><td colspan="5"></td>
@@ -154,7 +228,7 @@ function Table({ rows, totals, onChange }) {
   </table></div>`;
 }
 
-function Summary({ totals, loaded, edited, onClear, exported }) {
+function Summary({ totals, loaded, edited, onClear, onPrint, exported }) {
   return html`<section class="card purchase-summary" aria-labelledby="purchase-total">
     <h2 id="purchase-total" class="visually-hidden">${t('purchasing.total')}</h2>
     <dl class="facts">
@@ -166,7 +240,7 @@ function Summary({ totals, loaded, edited, onClear, exported }) {
     ${totals.invalid ? html`<p class="notice warn" role="alert">${t('purchasing.invalidLines', { n: number(totals.invalid) })}</p>` : null}
     ${loaded.items.length < loaded.totals.lines ? html`<p class="notice warn">${t('purchasing.truncated', { shown: number(loaded.items.length), all: number(loaded.totals.lines) })}</p>` : null}
     <div class="buttons no-print">
-      <button type="button" onClick=${() => window.print()}>${t('purchasing.print')}</button>
+      <button type="button" onClick=${onPrint}>${t('purchasing.print')}</button>
       ${edited ? html`<button type="button" class="secondary" onClick=${onClear}>${t('purchasing.reset')}</button>` : null}
     </div>
     ${edited ? html`<p class="hint no-print">${t('purchasing.editedHint')}</p>` : null}
@@ -195,6 +269,8 @@ export function PurchasingPage({ params }) {
   const rows = loaded ? loaded.items.map((line) => ordered(line, draft)) : [];
   const totals = totalsOf(rows);
   const edited = rows.some((r) => r.changed);
+  const { drawn, drawAll } = useDrawn(rows.length, loaded);
+  const print = usePrint(drawn, rows.length, drawAll);
   return html`<section class="page purchasing">
     <h1>${t('purchasing.title')} <span class="print-only">${t('purchasing.printedOn', { day: day(shopToday()) })}${category ? ` · ${category}` : ''}</span></h1>
     <p class="hint no-print">${t('purchasing.intro')}</p>
@@ -204,11 +280,11 @@ export function PurchasingPage({ params }) {
     ${loaded
       ? rows.length === 0
         ? html`<p class="notice" data-empty>${t('purchasing.none')}</p>`
-        : html`<div class="results" aria-busy=${list.loading ? 'true' : 'false'}>
-            <${Summary} totals=${totals} loaded=${loaded} edited=${edited} onClear=${clear}
+        : html`<div class="results" aria-busy=${list.loading || drawn < rows.length ? 'true' : 'false'}>
+            <${Summary} totals=${totals} loaded=${loaded} edited=${edited} onClear=${clear} onPrint=${print}
               exported=${{ category, qty: rows.filter((r) => r.changed && r.valid).map((r) => `${r.line.product_id}:${r.qty}`) }} />
-            <${Cards} rows=${rows} onChange=${set} />
-            <${Table} rows=${rows} totals=${totals} onChange=${set} />
+            <${Cards} rows=${rows} drawn=${drawn} onChange=${set} />
+            <${Table} rows=${rows} drawn=${drawn} totals=${totals} onChange=${set} />
           </div>`
       : null}
   </section>`;
