@@ -263,7 +263,7 @@ def export_profit(request: Any, query: ProfitExportQuery) -> Response:
             found = profit.by_category(conn, date_from=first, date_to=last)
             found = [{**row, "category": row["category"] or no_category} for row in found]
         else:
-            _, found = profit.by_product(
+            _, _, found = profit.by_product(
                 conn, date_from=first, date_to=last, category=query.category, sort=query.sort,
                 limit=exports.MAX_ROWS + 1, offset=0,
             )  # fmt: skip

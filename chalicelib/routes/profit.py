@@ -76,7 +76,7 @@ def profit_by_product(request: Any, query: ProfitProductsQuery) -> ProfitByProdu
     first, last = query.days(_today())
     with wiring.database().transaction() as conn:
         stores.read_one_snapshot(conn)
-        totals, rows = store.by_product(
+        totals, sold, rows = store.by_product(
             conn,
             date_from=first,
             date_to=last,
@@ -85,7 +85,7 @@ def profit_by_product(request: Any, query: ProfitProductsQuery) -> ProfitByProdu
             limit=query.limit,
             offset=query.offset,
         )
-        unmatched = store.unmatched(conn, date_from=first, date_to=last)
+        unmatched = store.unmatched(conn, date_from=first, date_to=last, sold=sold)
     return ProfitByProduct(
         date_from=first,
         date_to=last,
@@ -120,7 +120,7 @@ def profit_by_category(request: Any, query: ProfitRange) -> ProfitByCategory:
     with wiring.database().transaction() as conn:
         stores.read_one_snapshot(conn)
         rows = store.by_category(conn, date_from=first, date_to=last)
-        unmatched = store.unmatched(conn, date_from=first, date_to=last)
+        unmatched = store.unmatched(conn, date_from=first, date_to=last, sold=store.sold_in(rows))
     return ProfitByCategory(
         date_from=first,
         date_to=last,

@@ -10,6 +10,7 @@ orders the shop still lists whose effective status is not cancelled or refunded,
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from chalicelib.db import Connection, rows_as_dicts
@@ -44,12 +45,17 @@ FROM periods p LEFT JOIN sums s USING (start)
 ORDER BY p.start
 """
 
+# Each product sold in the range, with its sums: `product_trends` for a year is some 700,000 rows
+# on the benchmark database, so each statement below reads them once.
 PRODUCT_SUMS = """
-    SELECT t.product_id, sum(t.sales_qty)::bigint AS units, sum(t.revenue) AS revenue, sum(t.cogs) AS cogs,
-           sum(t.uncosted_revenue) AS uncosted_revenue
-    FROM product_trends t
-    WHERE t.day BETWEEN :date_from AND :date_to AND (t.sales_qty <> 0 OR t.revenue <> 0)
-    GROUP BY t.product_id
+    SELECT s.product_id, p.name, p.category, s.units, s.revenue, s.cogs, s.uncosted_revenue
+    FROM (
+        SELECT t.product_id, sum(t.sales_qty)::bigint AS units, sum(t.revenue) AS revenue,
+               sum(t.cogs) AS cogs, sum(t.uncosted_revenue) AS uncosted_revenue
+        FROM product_trends t
+        WHERE t.day BETWEEN :date_from AND :date_to AND (t.sales_qty <> 0 OR t.revenue <> 0)
+        GROUP BY t.product_id
+    ) s JOIN products p ON p.id = s.product_id
 """
 
 PRODUCT_SORTS = {
@@ -57,36 +63,39 @@ PRODUCT_SORTS = {
     "gross_profit": "s.revenue - s.uncosted_revenue - s.cogs ASC, s.product_id",
     "-revenue": "s.revenue DESC, s.product_id",
     "-uncosted_revenue": "s.uncosted_revenue DESC, s.product_id",
-    "name": "lower(p.name), s.product_id",
+    "name": "lower(s.name), s.product_id",
 }
 
-# The range's products with sales, one page of them, and the sums of all of them (the part of the
-# revenue that went to no product is the range's total less these).
+# One page of the range's products (in `category`), with the sums of all of them (`total_*`) and of
+# every product sold whatever its category (`sold_*`: the part of the revenue that went to no
+# product is the range's total less these). One row with an empty page's columns when the page is
+# past the end, so that the sums still come.
 BY_PRODUCT = f"""
-WITH s AS ({PRODUCT_SUMS})
-SELECT s.product_id, p.name, p.category, s.units, s.revenue, s.cogs, s.uncosted_revenue
-FROM s JOIN products p ON p.id = s.product_id
-WHERE (CAST(:category AS text) IS NULL OR p.category = :category)
+WITH sold AS MATERIALIZED ({PRODUCT_SUMS}),
+chosen AS (SELECT * FROM sold WHERE CAST(:category AS text) IS NULL OR category = :category),
+sums AS (
+    SELECT (SELECT count(*) FROM chosen)::integer AS total_products,
+           (SELECT coalesce(sum(units), 0) FROM chosen)::bigint AS total_units,
+           (SELECT coalesce(sum(revenue), 0) FROM chosen) AS total_revenue,
+           (SELECT coalesce(sum(cogs), 0) FROM chosen) AS total_cogs,
+           (SELECT coalesce(sum(uncosted_revenue), 0) FROM chosen) AS total_uncosted_revenue,
+           coalesce(sum(revenue), 0) AS sold_revenue, coalesce(sum(cogs), 0) AS sold_cogs,
+           coalesce(sum(uncosted_revenue), 0) AS sold_uncosted_revenue
+    FROM sold
+),
+page AS (SELECT * FROM chosen s ORDER BY {{order}} LIMIT :limit OFFSET :offset)
+SELECT sums.*, s.product_id, s.name, s.category, s.units, s.revenue, s.cogs, s.uncosted_revenue
+FROM sums LEFT JOIN page s ON true
 ORDER BY {{order}}
-LIMIT :limit OFFSET :offset
-"""
-
-PRODUCTS_TOTAL = f"""
-WITH s AS ({PRODUCT_SUMS})
-SELECT count(*)::integer AS products, coalesce(sum(s.units), 0)::bigint AS units,
-       coalesce(sum(s.revenue), 0) AS revenue, coalesce(sum(s.cogs), 0) AS cogs,
-       coalesce(sum(s.uncosted_revenue), 0) AS uncosted_revenue
-FROM s JOIN products p ON p.id = s.product_id
-WHERE (CAST(:category AS text) IS NULL OR p.category = :category)
 """
 
 BY_CATEGORY = f"""
 WITH s AS ({PRODUCT_SUMS})
-SELECT p.category, count(*)::integer AS products, sum(s.units)::bigint AS units, sum(s.revenue) AS revenue,
+SELECT s.category, count(*)::integer AS products, sum(s.units)::bigint AS units, sum(s.revenue) AS revenue,
        sum(s.cogs) AS cogs, sum(s.uncosted_revenue) AS uncosted_revenue
-FROM s JOIN products p ON p.id = s.product_id
-GROUP BY p.category
-ORDER BY sum(s.revenue) - sum(s.uncosted_revenue) - sum(s.cogs) DESC, p.category NULLS LAST
+FROM s
+GROUP BY s.category
+ORDER BY sum(s.revenue) - sum(s.uncosted_revenue) - sum(s.cogs) DESC, s.category NULLS LAST
 """
 
 
@@ -97,16 +106,16 @@ FROM order_daily_stats s
 WHERE s.day BETWEEN :date_from AND :date_to AND s.listed AND s.status <> ALL (CAST(:not_sales AS text[]))
 """
 
+SUMS = ("revenue", "cogs", "uncosted_revenue")
 
-def unmatched(conn: Connection, *, date_from: date, date_to: date) -> dict[str, Any]:
-    """The sums of the goods sold in the range that went to no product: all goods less the products'."""
+
+def unmatched(conn: Connection, *, date_from: date, date_to: date, sold: dict[str, Any]) -> dict[str, Any]:
+    """The sums of the goods sold in the range that went to no product: all goods less `sold`, the
+    sums of the products' (`by_product`'s or the categories' of `by_category`)."""
     every = rows_as_dicts(
         conn, conn.run(RANGE_TOTALS, date_from=date_from, date_to=date_to, not_sales=list(NOT_SALES))
     )[0]
-    products = rows_as_dicts(
-        conn, conn.run(PRODUCTS_TOTAL, date_from=date_from, date_to=date_to, category=None)
-    )[0]
-    return {key: every[key] - products[key] for key in ("revenue", "cogs", "uncosted_revenue")}
+    return {key: every[key] - sold[key] for key in SUMS}
 
 
 def by_period(conn: Connection, *, date_from: date, date_to: date, group: Group) -> list[dict[str, Any]]:
@@ -125,13 +134,29 @@ def by_product(
     sort: str,
     limit: int,
     offset: int,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The sums of every product sold in the range (in `category`), and one page of them."""
-    params = {"date_from": date_from, "date_to": date_to, "category": category}
-    totals = rows_as_dicts(conn, conn.run(PRODUCTS_TOTAL, **params))[0]
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The sums of every product sold in the range (in `category`), of every product sold whatever
+    its category (for `unmatched`), and one page of them."""
     sql = BY_PRODUCT.format(order=PRODUCT_SORTS[sort])
-    return totals, rows_as_dicts(conn, conn.run(sql, limit=limit, offset=offset, **params))
+    found = rows_as_dicts(
+        conn,
+        conn.run(sql, date_from=date_from, date_to=date_to, category=category, limit=limit, offset=offset),
+    )
+    first = found[0]
+    totals = {key: first[f"total_{key}"] for key in ("products", "units", *SUMS)}
+    sold = {key: first[f"sold_{key}"] for key in SUMS}
+    page = [
+        {key: row[key] for key in ("product_id", "name", "category", "units", *SUMS)}
+        for row in found
+        if row["product_id"] is not None
+    ]
+    return totals, sold, page
 
 
 def by_category(conn: Connection, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
     return rows_as_dicts(conn, conn.run(BY_CATEGORY, date_from=date_from, date_to=date_to))
+
+
+def sold_in(categories: list[dict[str, Any]]) -> dict[str, Any]:
+    """The sums of every product sold: those of `by_category`'s rows."""
+    return {key: sum((row[key] for row in categories), Decimal(0)) for key in SUMS}

@@ -4,7 +4,7 @@
 import { html, useEffect } from '../lib.js';
 import { api, query } from '../api.js';
 import { language, t } from '../i18n.js';
-import { day, money, number } from '../format.js';
+import { day, formatter, money, number } from '../format.js';
 import { go, rememberList } from '../router.js';
 import { ApiErrorBox, ExportButtons, Loading, Pager, ShopText, useFilterForm, useLoad } from '../ui.js';
 
@@ -23,7 +23,7 @@ function filtersFrom(params) {
 // "37,5 %": one decimal always, as the API computes it, so that a column lines up.
 function percent(value) {
   if (value === null || value === undefined) return '—';
-  const text = new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Number(value));
+  const text = formatter('number', 'ru-RU', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Number(value));
   return `${text}\u00a0%`;
 }
 
@@ -41,7 +41,7 @@ function profitOf(figures) {
 function periodLabel(period, group) {
   if (group === 'day') return day(period.first_day);
   if (group === 'week') return `${day(period.first_day)} – ${day(period.last_day)}`;
-  const name = new Intl.DateTimeFormat(language() === 'ru' ? 'ru-RU' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+  const name = formatter('date', language() === 'ru' ? 'ru-RU' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })
     .format(new Date(`${period.start}T00:00:00Z`));
   const whole = period.first_day === period.start && day(period.last_day) === day(monthEnd(period.start));
   return whole ? name : `${name} (${day(period.first_day)} – ${day(period.last_day)})`;
@@ -120,38 +120,41 @@ function FiguresTable({ id, title, rows, label, count, exported }) {
   </section>`;
 }
 
-function Categories({ range }) {
-  const loaded = useLoad(() => api(`profit/categories${query(range)}`), [range.date_from, range.date_to]);
+// The three calls go out at once, with the range as asked (the API fills in what is not, the same way
+// for each): the categories and products tables cost a read of every product's days in the range.
+function Categories({ loaded }) {
   const data = loaded.data;
   const rows = data ? [...data.items, ...(Number(data.unmatched.revenue) ? [{ ...data.unmatched, unmatched: true }] : [])] : [];
   const label = (row) => (row.unmatched ? html`<em>${t('profit.unmatched')}</em>` : row.category === null ? t('profit.noCategory') : html`<${ShopText} text=${row.category} />`);
   return html`<${Loading} when=${loaded.loading} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('profit.doing')} />
     ${data ? html`<${FiguresTable} id="categories" title=${t('profit.byCategory')} rows=${rows} label=${label}
-      count=${{ key: 'units', title: t('profit.units') }} exported=${range} />` : null}`;
+      count=${{ key: 'units', title: t('profit.units') }} exported=${{ date_from: data.date_from, date_to: data.date_to }} />` : null}`;
 }
 
-function Products({ range, offset, applied }) {
-  const loaded = useLoad(() => api(`profit/products${query({ ...range, limit: PRODUCTS, offset: offset || undefined })}`), [range.date_from, range.date_to, offset]);
+function Products({ loaded, applied }) {
   const data = loaded.data;
   const label = (row) => html`<a href=${`#/products/${row.product_id}`}><${ShopText} text=${row.name} /></a>`;
   return html`<${Loading} when=${loaded.loading} />
     <${ApiErrorBox} error=${loaded.error} doing=${t('profit.doing')} />
     ${data ? html`<${FiguresTable} id="products" title=${t('profit.byProduct')} rows=${data.items} label=${label}
-        count=${{ key: 'units', title: t('profit.units') }} exported=${range} />
+        count=${{ key: 'units', title: t('profit.units') }} exported=${{ date_from: data.date_from, date_to: data.date_to }} />
       <${Pager} total=${data.total} limit=${PRODUCTS} offset=${data.offset} onOffset=${(next) => go('/profit', { ...applied, offset: next })} />` : null}`;
 }
 
 export function ProfitPage({ params }) {
   const applied = filtersFrom(params);
   const asked = { date_from: applied.date_from || undefined, date_to: applied.date_to || undefined };
-  const report = useLoad(() => api(`profit${query({ ...asked, group: applied.group })}`), [applied.date_from, applied.date_to, applied.group]);
+  const range = [applied.date_from, applied.date_to];
+  const report = useLoad(() => api(`profit${query({ ...asked, group: applied.group })}`), [...range, applied.group]);
+  const categories = useLoad(() => api(`profit/categories${query(asked)}`), range);
+  const products = useLoad(() => api(`profit/products${query({ ...asked, limit: PRODUCTS, offset: applied.offset || undefined })}`), [...range, applied.offset]);
   useEffect(() => rememberList('/profit'), [params.toString()]);
   const data = report.data;
-  const range = data ? { date_from: data.date_from, date_to: data.date_to } : null;
+  const shown = data ? { date_from: data.date_from, date_to: data.date_to } : null;
   return html`<section class="page profit">
     <h1>${t('profit.title')}</h1>
-    <${Filters} applied=${applied} shown=${range || { date_from: '', date_to: '' }} />
+    <${Filters} applied=${applied} shown=${shown || { date_from: '', date_to: '' }} />
     <${Loading} when=${report.loading} />
     <${ApiErrorBox} error=${report.error} doing=${t('profit.doing')} />
     ${data
@@ -160,9 +163,9 @@ export function ProfitPage({ params }) {
           <${Totals} totals=${data.totals} />
           <${FiguresTable} id="periods" title=${t(`profit.by.${data.group}`)} rows=${data.periods}
             label=${(p) => periodLabel(p, data.group)} count=${{ key: 'orders', title: t('profit.orders') }}
-            exported=${{ ...range, group: data.group }} />
-          <${Categories} range=${range} />
-          <${Products} range=${range} offset=${applied.offset} applied=${applied} />
+            exported=${{ ...shown, group: data.group }} />
+          <${Categories} loaded=${categories} />
+          <${Products} loaded=${products} applied=${applied} />
         </div>`
       : null}
   </section>`;
