@@ -171,6 +171,25 @@ def test_periods_products_and_categories_add_up_to_the_same_totals(
     profits = [Decimal(row["gross_profit"]) for row in products["items"]]
     assert profits == sorted(profits, reverse=True)  # the most profitable first
 
+    # Whole months come from the month sums, the ends from the days: ranges inside one month, of
+    # exactly one month, across the end of one, and over a year add up the same as the periods.
+    month_start = (today() - timedelta(days=70)).replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    for start, end in (
+        (month_start + timedelta(days=3), month_start + timedelta(days=12)),
+        (month_start, month_end),
+        (month_start + timedelta(days=9), month_end + timedelta(days=9)),
+        (first, last),
+    ):
+        span = f"date_from={start}&date_to={end}"
+        total = api.ok(f"/api/profit?{span}&group=month")["totals"]
+        sold = api.ok(f"/api/profit/products?{span}&limit=200")
+        for key in ("revenue", "cogs", "uncosted_revenue"):
+            parts = sum(Decimal(row[key]) for row in sold["items"]) + Decimal(sold["unmatched"][key])
+            assert (
+                parts == Decimal(total[key]) == Decimal(sold["totals"][key]) + Decimal(sold["unmatched"][key])
+            )
+
 
 def test_the_range_defaults_to_the_last_30_days_and_bad_queries_are_refused(api: Api):
     report = api.ok("/api/profit")

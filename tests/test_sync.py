@@ -675,11 +675,39 @@ PER_DAY_TABLES = {
                          ORDER BY 1, 2""",
     "order_daily_stats": """SELECT day, status, listed, orders, revenue, goods_revenue, cogs, uncosted_revenue
                             FROM order_daily_stats ORDER BY 1, 2, 3""",
+    "product_month_sales": """SELECT product_id, month, sales_qty, revenue, cogs, uncosted_revenue
+                              FROM product_month_sales
+                              WHERE sales_qty <> 0 OR revenue <> 0 OR cogs <> 0 OR uncosted_revenue <> 0
+                              ORDER BY 1, 2""",
 }
+
+# product_month_sales as its product_trends days sum up (the triggers of migration 0015 keep it so).
+MONTHS_FROM_DAYS = """
+SELECT product_id, date_trunc('month', day)::date, sum(sales_qty), sum(revenue), sum(cogs), sum(uncosted_revenue)
+FROM product_trends
+GROUP BY 1, 2
+HAVING sum(sales_qty) <> 0 OR sum(revenue) <> 0 OR sum(cogs) <> 0 OR sum(uncosted_revenue) <> 0
+ORDER BY 1, 2
+"""
 
 
 def per_day_tables(db: Database) -> dict[str, list[list[Any]]]:
-    return {table: rows(db, sql) for table, sql in PER_DAY_TABLES.items()}
+    tables = {table: rows(db, sql) for table, sql in PER_DAY_TABLES.items()}
+    assert tables["product_month_sales"] == rows(db, MONTHS_FROM_DAYS), "the month sums left their days"
+    return tables
+
+
+def test_the_month_sums_follow_days_deleted_and_products_deleted(sync: SyncService, db: Database):
+    # Nothing here deletes a day or a product today; the month sums must follow if anything does.
+    synced(sync)
+    sold = """SELECT product_id FROM product_month_sales WHERE sales_qty > 0
+              GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 2"""
+    days_gone, product_gone = (row[0] for row in rows(db, sold))
+    half = "SELECT min(day) + (max(day) - min(day)) / 2 FROM product_trends WHERE product_id = :p"
+    db.run(f"DELETE FROM product_trends WHERE product_id = :p AND day < ({half})", p=days_gone)
+    db.run("DELETE FROM products WHERE id = :p", p=product_gone)
+    assert value(db, "SELECT count(*) FROM product_month_sales WHERE product_id = :p", p=product_gone) == 0
+    per_day_tables(db)  # the month sums as their days sum up
 
 
 @pytest.mark.parametrize("moves", [True, False], ids=["moved", "refreshed"])

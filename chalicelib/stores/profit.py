@@ -9,7 +9,7 @@ orders the shop still lists whose effective status is not cancelled or refunded,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -45,15 +45,24 @@ FROM periods p LEFT JOIN sums s USING (start)
 ORDER BY p.start
 """
 
-# Each product sold in the range, with its sums: `product_trends` for a year is some 700,000 rows
-# on the benchmark database, so each statement below reads them once.
+# Each product sold in the range, with its sums: its whole calendar months from
+# `product_month_sales` (migration 0015), the days at the range's two ends from `product_trends`.
+# `months_from`/`months_to`: the whole months, [from, to) (`whole_months`).
 PRODUCT_SUMS = """
     SELECT s.product_id, p.name, p.category, s.units, s.revenue, s.cogs, s.uncosted_revenue
     FROM (
         SELECT t.product_id, sum(t.sales_qty)::bigint AS units, sum(t.revenue) AS revenue,
                sum(t.cogs) AS cogs, sum(t.uncosted_revenue) AS uncosted_revenue
-        FROM product_trends t
-        WHERE t.day BETWEEN :date_from AND :date_to AND (t.sales_qty <> 0 OR t.revenue <> 0)
+        FROM (
+            SELECT m.product_id, m.sales_qty, m.revenue, m.cogs, m.uncosted_revenue
+            FROM product_month_sales m
+            WHERE m.month >= :months_from AND m.month < :months_to
+            UNION ALL
+            SELECT d.product_id, d.sales_qty, d.revenue, d.cogs, d.uncosted_revenue
+            FROM product_trends d
+            WHERE (d.day >= :date_from AND d.day < :months_from) OR (d.day >= :months_to AND d.day <= :date_to)
+        ) t
+        WHERE t.sales_qty <> 0 OR t.revenue <> 0
         GROUP BY t.product_id
     ) s JOIN products p ON p.id = s.product_id
 """
@@ -109,6 +118,20 @@ WHERE s.day BETWEEN :date_from AND :date_to AND s.listed AND s.status <> ALL (CA
 SUMS = ("revenue", "cogs", "uncosted_revenue")
 
 
+def whole_months(date_from: date, date_to: date) -> dict[str, date]:
+    """The calendar months wholly inside the range, as [months_from, months_to); none (both the day
+    after the range, so that every day of it is an end's) when there are none."""
+    start = date_from if date_from.day == 1 else _next_month(date_from)
+    end = (date_to + timedelta(days=1)).replace(day=1)
+    if start >= end:
+        start = end = date_to + timedelta(days=1)
+    return {"months_from": start, "months_to": end}
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def unmatched(conn: Connection, *, date_from: date, date_to: date, sold: dict[str, Any]) -> dict[str, Any]:
     """The sums of the goods sold in the range that went to no product: all goods less `sold`, the
     sums of the products' (`by_product`'s or the categories' of `by_category`)."""
@@ -140,7 +163,15 @@ def by_product(
     sql = BY_PRODUCT.format(order=PRODUCT_SORTS[sort])
     found = rows_as_dicts(
         conn,
-        conn.run(sql, date_from=date_from, date_to=date_to, category=category, limit=limit, offset=offset),
+        conn.run(
+            sql,
+            date_from=date_from,
+            date_to=date_to,
+            category=category,
+            limit=limit,
+            offset=offset,
+            **whole_months(date_from, date_to),
+        ),
     )
     first = found[0]
     totals = {key: first[f"total_{key}"] for key in ("products", "units", *SUMS)}
@@ -154,7 +185,9 @@ def by_product(
 
 
 def by_category(conn: Connection, *, date_from: date, date_to: date) -> list[dict[str, Any]]:
-    return rows_as_dicts(conn, conn.run(BY_CATEGORY, date_from=date_from, date_to=date_to))
+    return rows_as_dicts(
+        conn, conn.run(BY_CATEGORY, date_from=date_from, date_to=date_to, **whole_months(date_from, date_to))
+    )
 
 
 def sold_in(categories: list[dict[str, Any]]) -> dict[str, Any]:
