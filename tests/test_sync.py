@@ -683,7 +683,8 @@ PER_DAY_TABLES = {
 
 # product_month_sales as its product_trends days sum up (the triggers of migration 0015 keep it so).
 MONTHS_FROM_DAYS = """
-SELECT product_id, date_trunc('month', day)::date, sum(sales_qty), sum(revenue), sum(cogs), sum(uncosted_revenue)
+SELECT product_id, date_trunc('month', day)::date, sum(sales_qty), sum(revenue), sum(cogs),
+       sum(uncosted_revenue)
 FROM product_trends
 GROUP BY 1, 2
 HAVING sum(sales_qty) <> 0 OR sum(revenue) <> 0 OR sum(cogs) <> 0 OR sum(uncosted_revenue) <> 0

@@ -60,7 +60,8 @@ PRODUCT_SUMS = """
             UNION ALL
             SELECT d.product_id, d.sales_qty, d.revenue, d.cogs, d.uncosted_revenue
             FROM product_trends d
-            WHERE (d.day >= :date_from AND d.day < :months_from) OR (d.day >= :months_to AND d.day <= :date_to)
+            WHERE (d.day >= :date_from AND d.day < :months_from)
+               OR (d.day >= :months_to AND d.day <= :date_to)
         ) t
         WHERE t.sales_qty <> 0 OR t.revenue <> 0
         GROUP BY t.product_id
