@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test run lint typecheck unit bench bench-api bench-console bench-load bench-hostile package clean
+.PHONY: test run lint typecheck unit bench bench-api bench-console bench-export bench-load bench-hostile package clean
 
 test: lint typecheck unit
 
@@ -47,6 +47,9 @@ bench-api: $(BIN)/.installed
 
 bench-console: $(BIN)/.installed
 	$(BIN)/python -m bench.console_bench $(BENCH_ARGS)
+
+bench-export: $(BIN)/.installed
+	$(BIN)/python -m bench.export_bench $(BENCH_ARGS)
 
 bench-hostile: $(BIN)/.installed
 	$(BIN)/python -m bench.hostile_input_bench $(BENCH_ARGS)
