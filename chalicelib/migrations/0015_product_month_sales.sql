@@ -51,13 +51,13 @@ BEGIN
         )
         INSERT INTO product_month_sales AS m (product_id, month, sales_qty, revenue, cogs, uncosted_revenue)
         SELECT s.* FROM sums s
-        WHERE %L <> 'DELETE' OR EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id)
+        WHERE EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id)  -- not one deleted now
         ON CONFLICT (product_id, month) DO UPDATE SET
             sales_qty        = m.sales_qty + EXCLUDED.sales_qty,
             revenue          = m.revenue + EXCLUDED.revenue,
             cogs             = m.cogs + EXCLUDED.cogs,
             uncosted_revenue = m.uncosted_revenue + EXCLUDED.uncosted_revenue
-    $sql$, moves, TG_OP);
+    $sql$, moves);
     RETURN NULL;
 END
 $$;

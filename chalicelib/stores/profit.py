@@ -83,19 +83,20 @@ PRODUCT_SORTS = {
 BY_PRODUCT = f"""
 WITH sold AS MATERIALIZED ({PRODUCT_SUMS}),
 chosen AS (SELECT * FROM sold WHERE CAST(:category AS text) IS NULL OR category = :category),
-sums AS (
-    SELECT (SELECT count(*) FROM chosen)::integer AS total_products,
-           (SELECT coalesce(sum(units), 0) FROM chosen)::bigint AS total_units,
-           (SELECT coalesce(sum(revenue), 0) FROM chosen) AS total_revenue,
-           (SELECT coalesce(sum(cogs), 0) FROM chosen) AS total_cogs,
-           (SELECT coalesce(sum(uncosted_revenue), 0) FROM chosen) AS total_uncosted_revenue,
-           coalesce(sum(revenue), 0) AS sold_revenue, coalesce(sum(cogs), 0) AS sold_cogs,
+totals AS (
+    SELECT count(*)::integer AS total_products, coalesce(sum(units), 0)::bigint AS total_units,
+           coalesce(sum(revenue), 0) AS total_revenue, coalesce(sum(cogs), 0) AS total_cogs,
+           coalesce(sum(uncosted_revenue), 0) AS total_uncosted_revenue
+    FROM chosen
+),
+every AS (
+    SELECT coalesce(sum(revenue), 0) AS sold_revenue, coalesce(sum(cogs), 0) AS sold_cogs,
            coalesce(sum(uncosted_revenue), 0) AS sold_uncosted_revenue
     FROM sold
 ),
 page AS (SELECT * FROM chosen s ORDER BY {{order}} LIMIT :limit OFFSET :offset)
-SELECT sums.*, s.product_id, s.name, s.category, s.units, s.revenue, s.cogs, s.uncosted_revenue
-FROM sums LEFT JOIN page s ON true
+SELECT totals.*, every.*, s.product_id, s.name, s.category, s.units, s.revenue, s.cogs, s.uncosted_revenue
+FROM totals CROSS JOIN every LEFT JOIN page s ON true
 ORDER BY {{order}}
 """
 

@@ -21,9 +21,11 @@ function filtersFrom(params) {
 }
 
 // "37,5 %": one decimal always, as the API computes it, so that a column lines up.
+const PERCENT = new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
 function percent(value) {
   if (value === null || value === undefined) return '—';
-  const text = formatter('number', 'ru-RU', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(Number(value));
+  const text = PERCENT.format(Number(value));
   return `${text}\u00a0%`;
 }
 
