@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 # SQLSTATE classes and codes that mean "this connection is gone": connection exceptions (08),
 # operator intervention (57P01 terminated by admin, 57P02 crash shutdown, 57P03 cannot connect now).
 _DEAD_CONNECTION_CODES = ("57P01", "57P02", "57P03")
+# pg8000 raises InterfaceError both for a socket that is gone and for a caller's mistake (a placeholder
+# with no argument, a value of a type it cannot send): only these words, or an OSError beneath, mean the
+# connection is lost. A mistake counted as a loss would answer 503 and look like an outage.
+_LOST_CONNECTION_WORDS = ("network error", "communication error", "connection is closed")
 QUERY_CANCELED = "57014"
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
 
@@ -71,8 +75,12 @@ def _cannot_connect(p: ConnectParams, exc: BaseException, why: str | None = None
 
 
 def is_connection_lost(exc: BaseException) -> bool:
-    if isinstance(exc, InterfaceError | OSError):
+    if isinstance(exc, OSError):
         return True
+    if isinstance(exc, InterfaceError):
+        return isinstance(exc.__cause__, OSError) or (
+            bool(exc.args) and exc.args[0] in _LOST_CONNECTION_WORDS
+        )
     code = sqlstate(exc)
     return code is not None and (code.startswith("08") or code in _DEAD_CONNECTION_CODES)
 

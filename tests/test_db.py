@@ -5,6 +5,7 @@ import socket
 import threading
 
 import pytest
+from pg8000.exceptions import InterfaceError
 
 from chalicelib.config import parse_database_url
 from chalicelib.db import Database
@@ -43,6 +44,13 @@ def test_a_connection_killed_inside_a_transaction_is_an_error_not_a_silent_retry
         conn.run("INSERT INTO probe VALUES (2)")
     assert db.run("SELECT count(*) FROM probe") == [[0]]
     db.run("DROP TABLE probe")
+
+
+def test_a_mistake_in_a_query_is_raised_as_itself_not_as_a_lost_connection(db: Database) -> None:
+    first = backend_pid(db)
+    with pytest.raises(InterfaceError, match="placeholder 'missing'"), db.transaction() as conn:
+        conn.run("SELECT :missing", given=1)
+    assert backend_pid(db) == first  # rolled back and kept: nothing was wrong with the connection
 
 
 def test_a_transaction_that_raises_is_rolled_back(db: Database) -> None:
