@@ -81,10 +81,13 @@ def test_the_page_shows_the_apis_figures_with_the_uncosted_share_beside_each(tab
     )
     periods = page.locator("[data-table=periods] tbody tr")
     expect(periods).to_have_count(len(api["periods"]))
-    # Every row of every table says its revenue of no known cost (or a dash when there is none).
+    # Every row of every table says its revenue of no known cost (or a dash when there is none). The
+    # three tables come from three calls made at once: each is waited for, not raced.
+    expect(page.locator(".loading")).to_have_count(0)
     for table in ("periods", "categories", "products"):
         rows = page.locator(f"[data-table={table}] tbody tr")
-        assert rows.count() > 0 and rows.locator("[data-uncosted]").count() == rows.count(), table
+        expect(rows.first).to_be_visible()
+        assert rows.locator("[data-uncosted]").count() == rows.count(), table
     products = call(
         served, f"api/profit/products?date_from={span['date_from']}&date_to={span['date_to']}&limit=50"
     )
