@@ -160,6 +160,9 @@ class Settings(BaseModel):
     # share of a resource's live records, and more than this many, has its deletions held.
     sync_deletion_guard_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(10)
     sync_deletion_guard_min_records: Annotated[int, Field(ge=0)] = 20
+    # Shape drift (chalicelib/sync/shape.py): a run that quarantines more than this share of its
+    # listing turns the ShapeDrift metric on.
+    sync_shape_drift_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(5)
 
     api_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     api_tokens_secret_id: str | None = None
@@ -223,6 +226,7 @@ class Settings(BaseModel):
             "SYNC_LISTING_MAX_BYTES": "sync_listing_max_bytes",
             "SYNC_DELETION_GUARD_PERCENT": "sync_deletion_guard_percent",
             "SYNC_DELETION_GUARD_MIN_RECORDS": "sync_deletion_guard_min_records",
+            "SYNC_SHAPE_DRIFT_PERCENT": "sync_shape_drift_percent",
             "API_TOKENS_SECRET_ID": "api_tokens_secret_id",
         }
         for variable, field in fields.items():

@@ -21,6 +21,7 @@ from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.listing import DIGEST_VERSION
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
+from chalicelib.sync.shape import DriftAlarm
 
 __all__ = ["database", "secret_store", "settings", "setup_logging", "shop_client", "sync_service"]
 
@@ -122,12 +123,13 @@ def shop_client() -> ShopClient:
 def sync_service() -> SyncService:
     config = settings()
     guard = DeletionGuard(config.sync_deletion_guard_percent, config.sync_deletion_guard_min_records)
+    drift = DriftAlarm(config.sync_shape_drift_percent)
     return SyncService(
         database(),
         shop_client(),
         {
-            "orders": OrdersSync(config.shop_timezone, guard=guard),
-            "products": ProductsSync(config.shop_timezone, guard=guard),
+            "orders": OrdersSync(config.shop_timezone, guard=guard, drift=drift),
+            "products": ProductsSync(config.shop_timezone, guard=guard, drift=drift),
         },
         deadline_s=config.sync_deadline_s,
         # A listing's saved validators hold only while the zone and the digest rules are the same.

@@ -311,6 +311,19 @@ class ShopData:
             self._changed()
             return product
 
+    def reshape(
+        self, resource: str, *, rename: dict[str, str] | None = None, add: dict[str, Any] | None = None
+    ) -> None:
+        """Change the shape of every record of `resource`, as a shop's new release might: fields
+        renamed (old name -> new), fields added (name -> value)."""
+        with self.lock:
+            for record in self.orders if resource == "orders" else self.products:
+                for old, new in (rename or {}).items():
+                    if old in record:
+                        record[new] = record.pop(old)
+                record.update(add or {})
+            self._changed()
+
     def move_statuses(self, count: int) -> list[int]:
         """Advance `count` random orders along unpaid -> paid -> processing -> shipped."""
         following = {"unpaid": "paid", "paid": "processing", "processing": "shipped", "overdue": "cancelled"}

@@ -133,3 +133,46 @@ def test_held_deletions_are_shown_first_with_their_two_answers(browser: Browser,
     finally:
         tab.close()
     assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+@pytest.fixture(scope="module")
+def drifted(postgres: PostgresServer) -> Iterator[tuple[ServedApp, ShopData]]:
+    data = ShopData(orders=40, products=10, seed=43)
+    with served_shop(postgres, data, "drifted") as served:
+        yield served, data
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_run_shows_the_shops_new_shape_plainly(browser: Browser, drifted: Any, width: int) -> None:
+    served, data = drifted
+    if width == 375:  # the shop's new release: a field renamed, one added, a new status
+        data.reshape("orders", rename={"total_amount": "sum"}, add={"promo_code": None})
+        data.set_order(data.orders[0]["id"], status="on_hold")
+        assert served.call("POST", "api/sync-orders")[0] == 200
+    _, runs = served.call("GET", "api/sync/runs?resource=orders&limit=1")
+    run_id = runs["items"][0]["id"]
+
+    tab = Console(browser, served, width=width)
+    try:
+        tab.sign_in()
+        tab.open(f"/runs/{run_id}")
+        shape = tab.page.locator("section.shape")
+        expect(shape.get_by_role("alert")).to_contain_text("Похоже, магазин изменил формат заказов")
+        expect(shape).to_contain_text("Поле, которое сервис читает, пропало из всех записей.")
+        expect(shape).to_contain_text("Отложено с ошибками 100,0 % списка.")
+        expect(shape).to_contain_text("Прочитано полностью записей: 40")
+        missing = shape.locator("h3", has_text="Не хватает полей").locator("+ ul")
+        expect(missing).to_have_text(re.compile(r"^total_amount — записей: 40$"))
+        unknown = shape.locator("h3", has_text="Новые поля").locator("+ ul li")
+        expect(unknown).to_have_text(["promo_code — записей: 40", "sum — записей: 40"])
+        expect(shape.locator("h3", has_text="Новые статусы").locator("+ ul")).to_have_text(
+            re.compile(r"^on_hold — записей: 1$")
+        )
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= width
+        tab.page.locator("#shape-title").scroll_into_view_if_needed()
+        tab.shot(f"run-shape-drift-{width}", full_page=False)  # the report, not 40 quarantined records
+        tab.page.select_option("header.top select", "en")
+        expect(shape.get_by_role("alert")).to_contain_text("changed the format of its orders")
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"

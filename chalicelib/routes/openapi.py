@@ -51,7 +51,11 @@ def _schema(
 ) -> dict[str, Any]:
     """Responses as the service writes them; request bodies (`validation`) as it reads them."""
     schema = TypeAdapter(annotation).json_schema(ref_template="#/components/schemas/{model}", mode=mode)
-    definitions.update(schema.pop("$defs", {}))
+    for name, definition in schema.pop("$defs", {}).items():
+        # Components are named by class: two models of one name would silently share one schema
+        # (Schemathesis found a run's `StatusCount` standing in for the stats' one).
+        if definitions.setdefault(name, definition) != definition:
+            raise TypeError(f"two models are named {name}: the API description needs one name each")
     return schema
 
 

@@ -138,7 +138,7 @@ def list_runs(request: Any, query: RunListQuery) -> Page[RunSummary]:
 @api_route(
     sync_routes,
     "/api/sync/runs/{run_id}",
-    summary="One run with its quarantined records",
+    summary="One run with its quarantined records and its shape drift report",
     response=RunDetail,
     errors=(400, 404),
 )
@@ -148,8 +148,8 @@ def get_run(request: Any, run_id: str) -> RunDetail:
         row = runs.get_run(conn, ident)
     if row is None:
         raise NotFoundError(f"sync run {ident} does not exist")
-    summary = RunSummary.from_row({k: v for k, v in row.items() if k != "quarantined"})
-    return RunDetail(**summary.model_dump(), quarantined=row["quarantined"])
+    summary = RunSummary.from_row({k: v for k, v in row.items() if k not in ("quarantined", "shape")})
+    return RunDetail(**summary.model_dump(), shape=row["shape"], quarantined=row["quarantined"])
 
 
 def _held() -> dict[str, HeldDeletions]:

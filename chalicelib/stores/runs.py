@@ -16,7 +16,7 @@ COUNT_NAMES = ("fetched", "created", "updated", "unchanged", "invalid", "deleted
 RUN_COLUMNS = (
     "id, resource, trigger, status, started_at, finished_at, "
     + ", ".join(COUNT_NAMES)
-    + ", error, error_code, not_modified"
+    + ", error, error_code, not_modified, shape_drift"
 )
 
 
@@ -42,7 +42,7 @@ RETURNING {RUN_COLUMNS}
 FINISH_RUN = f"""
 UPDATE sync_runs SET
     status = :status, finished_at = clock_timestamp(), error = :error, error_code = :error_code,
-    not_modified = :not_modified,
+    not_modified = :not_modified, shape = CAST(:shape AS jsonb), shape_drift = :shape_drift,
     fetched = :fetched, created = :created, updated = :updated, unchanged = :unchanged,
     invalid = :invalid, deleted = :deleted, restored = :restored, held = :held
 WHERE id = :id
@@ -79,9 +79,12 @@ def finish_run(
     error: str | None,
     error_code: str | None = None,
     not_modified: bool = False,
+    shape: dict[str, Any] | None = None,
+    shape_drift: bool | None = None,
 ) -> dict[str, Any]:
     """`error`: what went wrong or was held back, in English; `error_code`: the same as a stable code
-    (migration 0008 lists them)."""
+    (migration 0008 lists them); `shape`: the run's shape drift report (chalicelib/sync/shape.py);
+    `shape_drift`: whether the ShapeDrift metric is on, when not the report's own say (a 304)."""
     params = {name: counts.get(name, 0) for name in COUNT_NAMES}
     rows = conn.run(
         FINISH_RUN,
@@ -90,6 +93,8 @@ def finish_run(
         error=error,
         error_code=error_code,
         not_modified=not_modified,
+        shape=None if shape is None else json.dumps(shape, ensure_ascii=False),
+        shape_drift=bool(shape and shape["drift"]) if shape_drift is None else shape_drift,
         **params,
     )
     return rows_as_dicts(conn, rows)[0]
@@ -157,8 +162,23 @@ def list_runs(
     return int(total), rows_as_dicts(conn, rows)
 
 
+LAST_SHAPE_DRIFT = """
+SELECT shape_drift FROM sync_runs
+WHERE resource = :resource AND shape IS NOT NULL
+ORDER BY started_at DESC, id DESC LIMIT 1
+"""
+
+
+def last_shape_drift(conn: Connection, resource: str) -> bool:
+    """Whether the last run that read `resource`'s records found its shape drifted."""
+    rows = conn.run(LAST_SHAPE_DRIFT, resource=resource)
+    return bool(rows and rows[0][0])
+
+
 def get_run(conn: Connection, run_id: int) -> dict[str, Any] | None:
-    rows = rows_as_dicts(conn, conn.run(f"SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = :id", id=run_id))
+    rows = rows_as_dicts(
+        conn, conn.run(f"SELECT {RUN_COLUMNS}, shape FROM sync_runs WHERE id = :id", id=run_id)
+    )
     if not rows:
         return None
     run = rows[0]

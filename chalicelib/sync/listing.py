@@ -298,6 +298,7 @@ class Outcome:
     )
     quarantined: list[Quarantined] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (code, English): why it is partial
+    shape: dict[str, Any] | None = None  # the shape drift report (chalicelib/sync/shape.py)
 
     def reject(self, raw: Any, details: list[dict[str, Any]], *, category: bool = False) -> None:
         """Quarantine `raw` for what `details` say (`chalicelib.problems`); `category`: the record

@@ -23,6 +23,7 @@ from chalicelib.sync import staging
 from chalicelib.sync.compact import StoredDigests, int8s
 from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.listing import Changes, Outcome, describe, scan_records
+from chalicelib.sync.shape import ORDER_FIELDS, DriftAlarm, ShapeWatch
 from chalicelib.sync.writer import BatchWriter
 
 BATCH = 10_000  # orders per COPY and merge
@@ -328,11 +329,20 @@ def after_order_merges(conn: Connection, *, staged: int, known: int) -> None:
 class OrdersSync:
     resource = "orders"
 
-    def __init__(self, zone: ZoneInfo, *, batch: int = BATCH, guard: DeletionGuard | None = None) -> None:
+    def __init__(
+        self,
+        zone: ZoneInfo,
+        *,
+        batch: int = BATCH,
+        guard: DeletionGuard | None = None,
+        drift: DriftAlarm | None = None,
+    ) -> None:
         """`batch`: orders per COPY and merge; what a run holds in memory grows with it, not with
-        the listing. `guard`: how many vanished orders may be flagged at once."""
+        the listing. `guard`: how many vanished orders may be flagged at once. `drift`: when the run's
+        shape report raises the alarm."""
         self._batch = batch
         self._guard = guard or DeletionGuard()
+        self._drift = drift or DriftAlarm()
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
@@ -345,6 +355,7 @@ class OrdersSync:
         outcome = Outcome()
         analytics.ensure_built_for(conn, tz=self._tz)
         changes = Changes(stored, outcome, self.resource)
+        shape = ShapeWatch(ORDER_FIELDS)
         conn.run(CREATE_STAGE)
         stats_days: set[date] = set()  # whose order stats and product sales are to be refreshed
         sales_days: set[date] = set()
@@ -358,6 +369,7 @@ class OrdersSync:
                 if digest is None:
                     continue
                 raw = scanned.exact().value
+                shape.look(raw)
                 try:
                     order = ShopOrder.model_validate(raw, context=self._context)
                 except ValidationError as exc:
@@ -381,6 +393,7 @@ class OrdersSync:
         analytics.refresh_sales(conn, sales_days | deleted_days, tz=self._tz)
         analytics.refresh_daily_stats(conn, stats_days | deleted_days, tz=self._tz)
         analytics.recompute_analytics(conn, tz=self._tz)
+        outcome.shape = shape.report(conn, outcome.counts, self._drift)
         return outcome
 
     def not_modified(self, conn: Connection) -> None:

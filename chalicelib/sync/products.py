@@ -30,6 +30,7 @@ from chalicelib.sync.listing import (
     external_id,
     scan_records,
 )
+from chalicelib.sync.shape import PRODUCT_FIELDS, DriftAlarm, ShapeWatch
 
 # Names of pseudo-products that are not products (delivery is sold as an "item" by the shop).
 PSEUDO_PRODUCTS = frozenset({normalize_name("Доставка"), "delivery"})
@@ -90,9 +91,12 @@ FROM orders o WHERE o.id IN (SELECT order_id FROM changed)
 class ProductsSync:
     resource = "products"
 
-    def __init__(self, zone: ZoneInfo, *, guard: DeletionGuard | None = None) -> None:
+    def __init__(
+        self, zone: ZoneInfo, *, guard: DeletionGuard | None = None, drift: DriftAlarm | None = None
+    ) -> None:
         """`guard`: how many vanished products may be flagged at once."""
         self._guard = guard or DeletionGuard()
+        self._drift = drift or DriftAlarm()
         self._tz = str(zone.key)
         self._context = validation_context(zone)
 
@@ -105,6 +109,9 @@ class ProductsSync:
         outcome = Outcome()
         scanned = list(scan_records(listing))  # small (hundreds): categories must be known first
         listed = [record.exact() for record in scanned]
+        shape = ShapeWatch(PRODUCT_FIELDS)  # every record: the listing is read in full anyway
+        for exact in listed:
+            shape.look(exact.value)
         categories = self._categories(listed, outcome)
         changes = Changes(known, outcome, self.resource)
         rows: list[ProductRow] = []
@@ -144,6 +151,7 @@ class ProductsSync:
         rematch |= self._flag_deleted(conn, gone, outcome)  # their items must be matched again
         analytics.record_stock_levels(conn, tz=self._tz)
         self._rematch(conn, rematch)
+        outcome.shape = shape.report(conn, outcome.counts, self._drift)
         return outcome
 
     def delete(self, conn: Connection, external_ids: list[int]) -> int:

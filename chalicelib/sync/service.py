@@ -134,6 +134,7 @@ class RunSummary(BaseModel):
     error: str | None
     error_code: str | None = None  # the same as a stable code (migration 0008), for the console
     not_modified: bool = False  # the shop answered 304 to the last listing's validators
+    shape_drift: bool = False  # the run's shape report raised the ShapeDrift alarm (its detail says why)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunSummary:
@@ -336,9 +337,11 @@ class SyncService:
             # The listing that held deletions is the listing still: they stay held, and counted
             # (the RecordsHeld alarm stays on until the staff decide).
             counts = {"held": held_deletions.held_count(conn, resource)}
+            # So is the shape it had: the ShapeDrift alarm stays as the last full read left it.
             row = runs.finish_run(
-                conn, run_id, status="succeeded", counts=counts, error=None, not_modified=True
-            )
+                conn, run_id, status="succeeded", counts=counts, error=None, not_modified=True,
+                shape_drift=runs.last_shape_drift(conn, resource),
+            )  # fmt: skip
             conn.run("COMMIT")
             return RunSummary.from_row(row)
         conn.run("BEGIN")
@@ -355,7 +358,15 @@ class SyncService:
         status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
         note = "; ".join(text for _, text in outcome.notes) or None
         code = outcome.notes[0][0] if outcome.notes else None
-        row = runs.finish_run(conn, run_id, status=status, counts=outcome.counts, error=note, error_code=code)
+        row = runs.finish_run(
+            conn,
+            run_id,
+            status=status,
+            counts=outcome.counts,
+            error=note,
+            error_code=code,
+            shape=outcome.shape,
+        )
         # In the transaction that applied the listing: a failed run never saves them.
         validators.save(conn, resource=resource, validators=listing.validators, context=self._listing_context)
         conn.run("COMMIT")
@@ -390,6 +401,7 @@ def metrics(summary: RunSummary) -> dict[str, Any]:
         "RunFailed": float(summary.status == "failed"),
         "RunSkipped": float(summary.status == "skipped"),
         "RunNotModified": float(summary.not_modified),
+        "ShapeDrift": float(summary.shape_drift),
         "DurationSeconds": summary.duration_s or 0.0,
         **{
             f"Records{name.capitalize()}": float(count) for name, count in summary.counts.model_dump().items()

@@ -2,7 +2,7 @@
 import { html } from '../lib.js';
 import { api } from '../api.js';
 import { detailText, t } from '../i18n.js';
-import { dateTimeLong, seconds } from '../format.js';
+import { dateTimeLong, number, seconds } from '../format.js';
 import { ApiErrorBox, Badge, Loading, ShopText, useLoad } from '../ui.js';
 import { runLine } from './overview.js';
 
@@ -26,6 +26,37 @@ function reasonText(q) {
     .reduce((shown, part) => (shown.length ? [...shown, '; ', part] : [part]), []);
 }
 
+// One list of the shape report: each field (or status) as the shop names it, and in how many records.
+function Counted({ title, rows, name }) {
+  if (rows.length === 0) return null;
+  return html`<h3>${title}</h3>
+    <ul class="shape-list">
+      ${rows.map((row) => html`<li><code><${ShopText} text=${row[name]} /></code> — ${t('shape.records', { n: number(row.records) })}</li>`)}
+    </ul>`;
+}
+
+// What the run's records said of the shop's shape beside what the service reads (docs/sync.md,
+// "Shape drift"): a drift first and plainly, then what differed.
+function ShapeSection({ shape, resource }) {
+  if (!shape) return null;
+  const same = !shape.unknown_fields.length && !shape.missing_fields.length && !shape.new_statuses.length;
+  return html`<section class="shape" aria-labelledby="shape-title">
+    <h2 id="shape-title">${t('shape.title')}</h2>
+    ${shape.drift
+      ? html`<div class="held-card" role="alert">
+          <p class="held-what">${t(`shape.drift.${resource}`)}</p>
+          ${shape.drift_reasons.map((reason) => html`<p>${t(`shape.reason.${reason}`, { percent: shape.quarantined_percent.replace('.', ',') })}</p>`)}
+        </div>`
+      : null}
+    <p>${t('shape.examined', { n: number(shape.examined) })}</p>
+    ${same ? html`<p>${t('shape.same')}</p>` : null}
+    <${Counted} title=${t('shape.missing')} rows=${shape.missing_fields} name="field" />
+    <${Counted} title=${t('shape.unknown')} rows=${shape.unknown_fields} name="field" />
+    ${shape.unknown_fields_more ? html`<p>${t('shape.more', { n: number(shape.unknown_fields_more) })}</p>` : null}
+    <${Counted} title=${t('shape.statuses')} rows=${shape.new_statuses} name="status" />
+  </section>`;
+}
+
 export function RunPage({ id }) {
   const run = useLoad(() => api(`sync/runs/${encodeURIComponent(id)}`), [id]);
   const r = run.data;
@@ -44,6 +75,7 @@ export function RunPage({ id }) {
             ${r.error ? html`<dt>${t('run.message')}</dt><dd><code class="run-message">${r.error}</code></dd>` : null}
           </dl>
           <p class="run-line">${runLine(r)}</p>
+          <${ShapeSection} shape=${r.shape} resource=${r.resource} />
           <h2>${t('run.quarantined', { n: r.quarantined.length })}</h2>
           ${r.quarantined.length === 0 ? html`<p>${t('run.noQuarantine')}</p>` : null}
           ${r.quarantined.map(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -34,7 +35,39 @@ class QuarantinedRecord(BaseModel):
     payload: Any
 
 
+class ShapeField(BaseModel):
+    field: str = PydanticField(description="as the shop names it; `order_items[].price` inside each item")
+    records: int = PydanticField(
+        description="records (nested fields: items, or users) that have it (unknown) or lack it (missing)"
+    )
+
+
+class ShapeStatus(BaseModel):
+    status: str
+    records: int
+
+
+class ShapeReport(BaseModel):
+    """What the run's records said of the shop's shape beside the models (docs/sync.md, "Shape
+    drift")."""
+
+    examined: int = PydanticField(
+        description="records read in full: orders new or changed since the last run (an unchanged record"
+        " has the shape it had), every product and category"
+    )
+    unknown_fields: list[ShapeField] = PydanticField(description="fields the models do not know, most first")
+    unknown_fields_more: int = PydanticField(description="distinct unknown names past the 50 listed")
+    missing_fields: list[ShapeField] = PydanticField(description="expected fields absent, most first")
+    new_statuses: list[ShapeStatus] = PydanticField(description="order statuses seen for the first time")
+    quarantined_percent: Decimal = PydanticField(description="share of the listing quarantined")
+    drift: bool = PydanticField(description="the ShapeDrift metric is on (its alarm fires)")
+    drift_reasons: list[Literal["field_missing_everywhere", "quarantine_share"]]
+
+
 class RunDetail(RunSummary):
+    shape: ShapeReport | None = PydanticField(
+        description="null: the run read no records (304, failed, skipped) or ran before shape reports"
+    )
     quarantined: list[QuarantinedRecord]
 
 
