@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Request, expect
@@ -173,6 +175,33 @@ def test_a_run_shows_the_shops_new_shape_plainly(browser: Browser, drifted: Any,
         tab.shot(f"run-shape-drift-{width}", full_page=False)  # the report, not 40 quarantined records
         tab.page.select_option("header.top select", "en")
         expect(shape.get_by_role("alert")).to_contain_text("changed the format of its orders")
+    finally:
+        tab.close()
+    assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+def test_each_resource_says_how_old_its_newest_data_is(browser: Browser, live: Any) -> None:
+    served, data = live
+    placed = datetime.now(ZoneInfo("Europe/Moscow")).replace(microsecond=0) - timedelta(hours=3, minutes=5)
+    data.add_orders(1, at=placed)
+    assert served.call("POST", "api/sync-orders")[0] == 200
+    tab = Console(browser, served, width=375)
+    try:
+        tab.sign_in()
+        tab.open("/")
+        newest = tab.page.locator("[data-newest=orders]")
+        status = served.call("GET", "api/sync/status")[1]["resources"]["orders"]
+        shown = datetime.fromisoformat(status["newest_data_at"].replace("Z", "+00:00"))
+        assert shown >= placed  # the order just placed, or one the fake shop made later
+        expect(newest).to_contain_text(shown.astimezone(ZoneInfo("Europe/Moscow")).strftime("%H:%M"))
+        expect(newest).to_have_text(
+            re.compile(r"\((\d+ мин|\d+ ч \d+ мин|\d дн \d+ ч|[\d\u00a0 ]+ дн) назад\)$")
+        )
+        products = tab.page.locator("[data-newest=products]")
+        expect(products).to_have_text(re.compile(r"\(\d+ дн назад\)$"))  # the fake shop's are old
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= 375
+        tab.page.locator("[data-newest=orders]").scroll_into_view_if_needed()
+        tab.shot("overview-freshness-375", full_page=False)
     finally:
         tab.close()
     assert tab.errors == [], "JavaScript errors or CSP violations"

@@ -235,8 +235,14 @@ def test_the_stack_alarms_on_held_deletions_of_each_resource():
     for resource in template["Resources"].values():
         props = resource.get("Properties", {})
         if resource["Type"] == "AWS::CloudWatch::Alarm":
-            assert props["MetricName"] in emitted, props["AlarmName"]  # every alarm watches a real metric
-            if props["MetricName"] == "RecordsHeld":
+            # every alarm watches a real metric, itself or through metric math
+            watched = (
+                [props["MetricName"]]
+                if "MetricName" in props
+                else [m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m]
+            )
+            assert watched and set(watched) <= emitted, props["AlarmName"]
+            if props.get("MetricName") == "RecordsHeld":
                 held[props["Dimensions"][0]["Value"]] = props
     assert set(held) == {"orders", "products"}
     assert all(p["OKActions"] and p["Threshold"] == 1 for p in held.values())
@@ -246,5 +252,5 @@ def _a_run() -> dict[str, Any]:
     return {
         "id": 1, "resource": "orders", "trigger": "cli", "status": "partial",
         "started_at": "2026-12-07T10:00:00Z", "finished_at": "2026-12-07T10:00:01Z",
-        "counts": {"held": 3}, "error": None,
+        "counts": {"held": 3}, "error": None, "newest_data_at": "2026-12-07T09:00:00Z",
     }  # fmt: skip

@@ -96,6 +96,7 @@ def sync_all(request: Any) -> Response:
 def sync_status(request: Any) -> SyncStatus:
     with wiring.database().transaction() as conn:
         latest = runs.latest_runs(conn)
+        newest = runs.newest_data(conn)
     now = datetime.now(UTC)
     resources = {}
     for resource in RESOURCES:
@@ -108,6 +109,10 @@ def sync_status(request: Any) -> SyncStatus:
             # in the past when the schedule is late: that is worth seeing
             next_expected_run=scheduled["started_at"] + INTERVAL if scheduled else now,
             stale=last_success is None or now - (last_success["finished_at"] or now) > STALE_AFTER,
+            newest_data_at=newest[resource],
+            data_age_seconds=None
+            if newest[resource] is None
+            else max(0, int((now - newest[resource]).total_seconds())),
         )
     return SyncStatus(
         schedule=SCHEDULE,

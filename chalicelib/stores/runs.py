@@ -16,7 +16,17 @@ COUNT_NAMES = ("fetched", "created", "updated", "unchanged", "invalid", "deleted
 RUN_COLUMNS = (
     "id, resource, trigger, status, started_at, finished_at, "
     + ", ".join(COUNT_NAMES)
-    + ", error, error_code, not_modified, shape_drift"
+    + ", error, error_code, not_modified, shape_drift, newest_data_at"
+)
+
+# The newest shop timestamp a resource holds (its records still listed): what "fresh" means by the
+# data, not by the runs. Each is the first entry of an index (orders_created_at_idx) or a small table.
+NEWEST_DATA = {
+    "orders": "(SELECT max(created_at) FROM orders WHERE deleted_upstream_at IS NULL)",
+    "products": "(SELECT max(upstream_updated_at) FROM products WHERE deleted_upstream_at IS NULL)",
+}
+NEWEST_OF_RESOURCE = (
+    f"CASE resource WHEN 'orders' THEN {NEWEST_DATA['orders']} ELSE {NEWEST_DATA['products']} END"
 )
 
 
@@ -43,6 +53,7 @@ FINISH_RUN = f"""
 UPDATE sync_runs SET
     status = :status, finished_at = clock_timestamp(), error = :error, error_code = :error_code,
     not_modified = :not_modified, shape = CAST(:shape AS jsonb), shape_drift = :shape_drift,
+    newest_data_at = {NEWEST_OF_RESOURCE},
     fetched = :fetched, created = :created, updated = :updated, unchanged = :unchanged,
     invalid = :invalid, deleted = :deleted, restored = :restored, held = :held
 WHERE id = :id
@@ -173,6 +184,14 @@ def last_shape_drift(conn: Connection, resource: str) -> bool:
     """Whether the last run that read `resource`'s records found its shape drifted."""
     rows = conn.run(LAST_SHAPE_DRIFT, resource=resource)
     return bool(rows and rows[0][0])
+
+
+NEWEST_NOW = f"SELECT {NEWEST_DATA['orders']} AS orders, {NEWEST_DATA['products']} AS products"
+
+
+def newest_data(conn: Connection) -> dict[str, Any]:
+    """{resource: the newest shop timestamp it holds now, or None}."""
+    return rows_as_dicts(conn, conn.run(NEWEST_NOW))[0]
 
 
 def get_run(conn: Connection, run_id: int) -> dict[str, Any] | None:

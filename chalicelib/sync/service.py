@@ -135,6 +135,7 @@ class RunSummary(BaseModel):
     error_code: str | None = None  # the same as a stable code (migration 0008), for the console
     not_modified: bool = False  # the shop answered 304 to the last listing's validators
     shape_drift: bool = False  # the run's shape report raised the ShapeDrift alarm (its detail says why)
+    newest_data_at: datetime | None = None  # the newest shop timestamp the resource held when it ended
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunSummary:
@@ -407,7 +408,10 @@ def metrics(summary: RunSummary) -> dict[str, Any]:
             f"Records{name.capitalize()}": float(count) for name, count in summary.counts.model_dump().items()
         },
     }
-    units = {"DurationSeconds": "Seconds"}
+    if summary.newest_data_at is not None and summary.finished_at is not None:
+        # How old the shop's newest data is: a run can succeed while the shop's own data stands still.
+        values["DataAgeSeconds"] = max(0.0, (summary.finished_at - summary.newest_data_at).total_seconds())
+    units = {"DurationSeconds": "Seconds", "DataAgeSeconds": "Seconds"}
     return {
         "_aws": {
             "Timestamp": int(datetime.now().timestamp() * 1000),

@@ -32,6 +32,17 @@ export function runLine(run) {
   return `${t(`resource.${run.resource}`)}: ${t(`runStatus.${run.status}`)} — ${what}${run.error ? ` (${runError(run)})` : ''}`;
 }
 
+// "2 ч 5 мин": how old the shop's newest data is, to the minute; past a day to the hour, past three
+// days in days.
+export function age(totalSeconds) {
+  const minutes = Math.floor(totalSeconds / 60);
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
+  if (d >= 3) return t('age.longDays', { d: number(d) });
+  if (d) return t('age.days', { d, h });
+  if (h) return t('age.hours', { h, m });
+  return t('age.minutes', { m });
+}
+
 function ResourceCard({ resource, status }) {
   const last = status.last_run;
   const success = status.last_success;
@@ -47,6 +58,10 @@ function ResourceCard({ resource, status }) {
       <dd>${success ? dateTime(success.finished_at) : t('sync.never')}</dd>
       <dt>${t('sync.nextRun')}</dt>
       <dd>${dateTime(status.next_expected_run)}</dd>
+      <dt>${t(`sync.newest.${resource}`)}</dt>
+      <dd data-newest=${resource}>${status.newest_data_at
+        ? html`${dateTime(status.newest_data_at)} <span class="muted">(${t('sync.ago', { age: age(status.data_age_seconds) })})</span>`
+        : t(`sync.noNewest.${resource}`)}</dd>
     </dl>
   </section>`;
 }

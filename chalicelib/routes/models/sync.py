@@ -76,6 +76,11 @@ class ResourceStatus(BaseModel):
     last_success: RunSummary | None
     next_expected_run: datetime
     stale: bool
+    newest_data_at: datetime | None = PydanticField(
+        description="the newest shop timestamp held: the newest listed order's created_at, the newest"
+        " listed product's updated_at as the shop sends it; null: none (no orders, or no product time sent)"
+    )
+    data_age_seconds: int | None = PydanticField(description="how long ago that was")
 
 
 class SyncStatus(BaseModel):
