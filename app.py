@@ -19,6 +19,7 @@ from chalicelib.routes.console import console_routes
 from chalicelib.routes.exports import export_routes
 from chalicelib.routes.fallback import fallback_routes
 from chalicelib.routes.health import health_routes
+from chalicelib.routes.history import history_routes
 from chalicelib.routes.http import contract_errors, method_fallbacks
 from chalicelib.routes.me import me_routes
 from chalicelib.routes.openapi import openapi_routes
@@ -54,6 +55,7 @@ for blueprint in (
     me_routes,
     order_routes,
     product_routes,
+    history_routes,
     purchasing_routes,
     profit_routes,
     export_routes,

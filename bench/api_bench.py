@@ -176,7 +176,24 @@ def loaded_database(admin_url: str, args: argparse.Namespace) -> str:
     return url
 
 
+HISTORY_ORDER = 1
+HISTORY_EVENTS = 1_000
+
+# The timeline case's order: 1,000 shop events (a status back and forth, one a day) and the record's
+# creation; rewritten on every run, so a kept database gives the same case.
+SEED_HISTORY = """
+WITH gone AS (DELETE FROM record_events WHERE entity = 'order' AND entity_id = :id)
+INSERT INTO record_events (entity, entity_id, kind, changes, seen_at)
+SELECT 'order', :id, 'changed',
+       jsonb_build_object('status', CASE WHEN n % 2 = 0 THEN '["paid", "shipped"]'::jsonb
+                                         ELSE '["shipped", "paid"]'::jsonb END),
+       now() - make_interval(days => n)
+FROM generate_series(1, :events) n
+"""
+
+
 def run_cases(url: str, args: argparse.Namespace) -> None:
+    _database(url).run(SEED_HISTORY, id=HISTORY_ORDER, events=HISTORY_EVENTS)
     os.environ.update(DATABASE_URL=url, API_TOKENS=f"bench:{TOKEN}", STRATTERA_TIMEZONE=TZ)
     from chalice.test import Client
 
@@ -200,6 +217,10 @@ def run_cases(url: str, args: argparse.Namespace) -> None:
         ("orders: search q", lambda i: f"/api/orders?q={cities[i % len(cities)]}%20{rng.randrange(1000)}"),
         ("one order", lambda i: f"/api/orders/{rng.randrange(1, args.orders)}"),
         ("one product", lambda i: f"/api/products/{rng.randrange(1, args.products)}"),
+        (
+            f"an order's history ({HISTORY_EVENTS:,} events, 50 a page)",
+            lambda i: f"/api/orders/{HISTORY_ORDER}/history?offset={50 * (i % 20)}",
+        ),
         (
             "products with analytics",
             lambda i: f"/api/products?limit=50&offset={50 * (i % 40)}&sort=-avg_daily_sales_30d",

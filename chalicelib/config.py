@@ -163,6 +163,8 @@ class Settings(BaseModel):
     # Shape drift (chalicelib/sync/shape.py): a run that quarantines more than this share of its
     # listing turns the ShapeDrift metric on.
     sync_shape_drift_percent: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(5)
+    # How long the shop's changes stay on the records' timelines (chalicelib/stores/history.py).
+    history_retention_days: Annotated[int, Field(ge=1, le=36_500)] = 400
 
     api_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     api_tokens_secret_id: str | None = None
@@ -227,6 +229,7 @@ class Settings(BaseModel):
             "SYNC_DELETION_GUARD_PERCENT": "sync_deletion_guard_percent",
             "SYNC_DELETION_GUARD_MIN_RECORDS": "sync_deletion_guard_min_records",
             "SYNC_SHAPE_DRIFT_PERCENT": "sync_shape_drift_percent",
+            "HISTORY_RETENTION_DAYS": "history_retention_days",
             "API_TOKENS_SECRET_ID": "api_tokens_secret_id",
         }
         for variable, field in fields.items():

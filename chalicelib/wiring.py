@@ -135,6 +135,7 @@ def sync_service() -> SyncService:
         # A listing's saved validators hold only while the zone and the digest rules are the same.
         listing_context=f"{config.shop_timezone.key}/{DIGEST_VERSION}",
         listing_dir=config.sync_listing_dir,
+        history_retention_days=config.history_retention_days,
     )
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -205,3 +206,42 @@ def test_each_resource_says_how_old_its_newest_data_is(browser: Browser, live: A
     finally:
         tab.close()
     assert tab.errors == [], "JavaScript errors or CSP violations"
+
+
+def test_an_order_and_a_product_show_their_timeline(browser: Browser, live: Any) -> None:
+    served, data = live
+    order = data.orders[0]
+    before = order["status"]
+    data.set_order(order["id"], status="delivered" if before != "delivered" else "shipped")
+    product = data.real_products()[0]
+    data.set_product(product["id"], price="777.0")
+    assert served.call("POST", "api/sync-all")[0] == 200
+    _, found = served.call("GET", f"api/orders?q={order['id']}&limit=1")
+    ident = found["items"][0]["id"]
+    assert served.call("PUT", f"api/orders/{ident}", body={"notes": "позвонить"})[0] == 200
+
+    for width in (375, 1280):
+        tab = Console(browser, served, width=width)
+        try:
+            tab.sign_in()
+            tab.open(f"/orders/{ident}")
+            events = tab.page.locator(".timeline .event")
+            expect(events.first).to_contain_text("tester: изменение")
+            expect(events.first).to_contain_text("Заметки: — → позвонить")
+            shop = tab.page.locator(".timeline .event[data-kind=changed]").first
+            expect(shop).to_contain_text("магазин: изменения · запуск №")
+            expect(shop).to_contain_text("Статус:")
+            expect(tab.page.locator(".timeline .event[data-kind=created]")).to_contain_text("впервые получен")
+            assert tab.page.evaluate("document.documentElement.scrollWidth") <= width
+            tab.page.locator("#timeline-title").scroll_into_view_if_needed()
+            tab.shot(f"order-timeline-{width}", full_page=False)
+
+            _, products = served.call("GET", f"api/products?q={quote(product['name'])}&limit=1")
+            tab.open(f"/products/{products['items'][0]['id']}")
+            expect(tab.page.locator(".timeline .event[data-kind=changed]").first).to_contain_text("Цена:")
+            expect(tab.page.locator(".timeline .event[data-kind=changed]").first).to_contain_text(
+                "777,00\u00a0₽"
+            )
+        finally:
+            tab.close()
+        assert tab.errors == [], "JavaScript errors or CSP violations"

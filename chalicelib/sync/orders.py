@@ -141,6 +141,7 @@ SELECT DISTINCT (at AT TIME ZONE :tz)::date FROM moved
 # rewriting their items cost three quarters of the statement (and as many dead rows). Each step returns
 # what the per-day tables need of it.
 _WRITE_ORDERS = f"""
+{staging.history("orders", "order", OrderRow)},
 before AS (
     SELECT o.id, o.created_at, o.status, o.total_amount, o.deleted_upstream_at IS NULL AS listed
     FROM orders o JOIN stage_orders s USING (external_id)
@@ -164,6 +165,17 @@ rewritten AS (
         GROUP BY external_id
     ) s ON s.external_id = u.external_id
     WHERE u.inserted OR o.items IS DISTINCT FROM s.items
+),
+item_history AS (  -- an order whose items changed: its items before and after, on its timeline
+    INSERT INTO record_events (entity, entity_id, run_id, kind, changes)
+    SELECT 'order', r.id, {staging.RUN_ID}, 'changed', jsonb_build_object('items', jsonb_build_array(
+        (SELECT jsonb_agg(jsonb_build_array(o.name, o.quantity, CAST(o.price AS text)) ORDER BY o.position)
+         FROM old_items o WHERE o.order_id = r.id),
+        (SELECT jsonb_agg(jsonb_build_array(i.name, i.quantity, CAST(i.price AS text)) ORDER BY i.position)
+         FROM stage_order_items i WHERE i.external_id = u.external_id)
+    ))
+    FROM rewritten r JOIN upserted u ON u.id = r.id
+    WHERE NOT r.inserted
 ),
 removed AS (  -- read by nothing: a statement in WITH runs to completion all the same
     DELETE FROM order_items WHERE order_id IN (SELECT id FROM rewritten WHERE NOT inserted)
@@ -415,7 +427,7 @@ class OrdersSync:
         """Flag the live ones of these orders; the shop days of those flagged (their sales and stats
         change)."""
         flagged = staging.mark_deleted(
-            conn, "orders", external_ids, "(created_at AT TIME ZONE :tz)::date", tz=self._tz
+            conn, "orders", "order", external_ids, "(created_at AT TIME ZONE :tz)::date", tz=self._tz
         )
         outcome.counts["deleted"] = len(flagged)
         return set(flagged)

@@ -67,7 +67,8 @@ class Stored(NamedTuple):
 
 
 STORED = "SELECT external_id, upstream_hash, deleted_upstream_at IS NOT NULL, normalized_name FROM products"
-MERGE = staging.upsert("products", ProductRow)
+MERGE = f"""WITH {staging.history("products", "product", ProductRow)}
+{staging.upsert("products", ProductRow)}"""
 
 # Re-match the items carrying these names (a product was added, renamed, deleted or restored);
 # returns the local days of the orders whose items changed product.
@@ -164,7 +165,7 @@ class ProductsSync:
     @staticmethod
     def _flag_deleted(conn: Connection, external_ids: list[int], outcome: Outcome) -> set[str]:
         """Flag the live ones of these products; the names of those flagged."""
-        names = staging.mark_deleted(conn, "products", external_ids, "normalized_name")
+        names = staging.mark_deleted(conn, "products", "product", external_ids, "normalized_name")
         outcome.counts["deleted"] = len(names)
         return set(names)
 

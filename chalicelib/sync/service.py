@@ -34,7 +34,7 @@ from chalicelib.errors import (
     UpstreamTimeoutError,
 )
 from chalicelib.shop_client import ShopClient
-from chalicelib.stores import held_deletions, runs
+from chalicelib.stores import held_deletions, history, runs
 from chalicelib.sync import spool, validators
 from chalicelib.sync.listing import Outcome
 
@@ -178,10 +178,12 @@ class SyncService:
         clock: Callable[[], float] = time.monotonic,
         listing_context: str = "",
         listing_dir: str | None = None,
+        history_retention_days: int = 400,
     ) -> None:
         """`listing_context`: what a saved listing's validators are good for (the shop's zone, the
         digest rules); validators saved under another context are not sent, so that run fetches in full.
-        `listing_dir`: the folder for the listings' files (default: the system's temporary folder)."""
+        `listing_dir`: the folder for the listings' files (default: the system's temporary folder).
+        `history_retention_days`: how long the shop's changes stay on the records' timelines."""
         self._db = db
         self._client = client
         self._appliers = appliers
@@ -189,6 +191,7 @@ class SyncService:
         self._clock = clock
         self._listing_context = listing_context
         self._listing_dir = listing_dir or tempfile.gettempdir()
+        self._history_days = history_retention_days
 
     def run_all(self, *, trigger: Trigger, record_skipped: bool = True) -> list[RunSummary]:
         """Products, then orders."""
@@ -354,7 +357,10 @@ class SyncService:
         # The run's own deadline, not the API's statement timeout, bounds its statements.
         remaining_ms = max(1_000, int((deadline - self._clock()) * 1000))
         conn.run(f"SET LOCAL statement_timeout = {remaining_ms}")
+        # The run the records' timelines name (chalicelib/sync/staging.py, RUN_ID).
+        conn.run("SELECT set_config('strattera.run_id', CAST(:run AS text), true)", run=run_id)
         outcome = applier.apply(conn, file, ahead.result())
+        history.prune(conn, days=self._history_days)  # by its index on seen_at: the oldest few
         runs.quarantine(conn, run_id, applier.resource, outcome.quarantined)
         status = "partial" if outcome.quarantined or outcome.notes else "succeeded"
         note = "; ".join(text for _, text in outcome.notes) or None

@@ -30,6 +30,52 @@ ALTER TABLE stage_{table} ADD PRIMARY KEY (external_id);
 """
 
 
+# The run writing, as the service sets it for the run's transaction (`SET LOCAL strattera.run_id`):
+# null outside a run (the staff applying held deletions).
+RUN_ID = "CAST(NULLIF(current_setting('strattera.run_id', true), '') AS bigint)"
+_NOT_SHOWN = ("external_id", "upstream_hash", "normalized_name")  # derived, or the key
+
+
+def shown_name(column: str) -> str:
+    """A column as the timeline names its field: the shop's value of `price` is `upstream_price`."""
+    return column.removeprefix("upstream_")
+
+
+def _as_json(row: Any, name: str, alias: str) -> str:
+    """A column's value as JSON: money as its text ("4250.00", as the API writes it), never a JSON
+    number that a reader would take for a float."""
+    if "Decimal" in str(row.__annotations__[name]):
+        return f"to_jsonb(CAST({alias}.{name} AS text))"
+    return f"to_jsonb({alias}.{name})"
+
+
+def history(table: str, entity: str, row: Any) -> str:
+    """A CTE (`history AS (...)`) for the statement that upserts the staged rows of `table`: one
+    `record_events` row for each stored row the upsert will rewrite whose shop values change (each
+    changed column, old and new) or that comes back after being deleted upstream. It reads the rows as
+    they were before the statement, as every CTE of it does."""
+    values = ",\n            ".join(
+        f"('{shown_name(name)}', {_as_json(row, name, 't')}, {_as_json(row, name, 's')})"
+        for name in row._fields
+        if name not in _NOT_SHOWN
+    )
+    return f"""history AS (
+    INSERT INTO record_events (entity, entity_id, run_id, kind, changes)
+    SELECT '{entity}', t.id, {RUN_ID},
+           CASE WHEN t.deleted_upstream_at IS NULL THEN 'changed' ELSE 'restored' END, c.changes
+    FROM {table} t JOIN stage_{table} s USING (external_id)
+    CROSS JOIN LATERAL (
+        SELECT coalesce(jsonb_object_agg(f.name, jsonb_build_array(f.old, f.new)), '{{}}') AS changes
+        FROM (VALUES
+            {values}
+        ) f (name, old, new)
+        WHERE f.old IS DISTINCT FROM f.new
+    ) c
+    WHERE (t.upstream_hash IS DISTINCT FROM s.upstream_hash OR t.deleted_upstream_at IS NOT NULL)
+      AND (c.changes <> '{{}}' OR t.deleted_upstream_at IS NOT NULL)
+)"""
+
+
 def upsert(table: str, row: Any) -> str:
     """Insert the staged rows of `table`, or update the shop's columns of those whose digest changed
     (or that come back after being deleted upstream); a row whose digest did not change is not
@@ -47,16 +93,24 @@ def upsert(table: str, row: Any) -> str:
 
 
 def mark_deleted(
-    conn: Connection, table: str, external_ids: Sequence[int], returning: str, **params: Any
+    conn: Connection, table: str, entity: str, external_ids: Sequence[int], returning: str, **params: Any
 ) -> list[Any]:
-    """Flag the rows of `table` that vanished from a complete listing (never delete them); one value
-    (`returning`, an expression over the row, with `params`) for each row flagged now."""
+    """Flag the rows of `table` that vanished from a complete listing (never delete them), each with
+    a `deleted` event on its timeline; one value (`returning`, an expression over the row, with
+    `params`) for each row flagged now."""
     if not external_ids:
         return []
     rows = conn.run(
-        f"""UPDATE {table} SET deleted_upstream_at = now(), updated_at = now()
-            WHERE external_id = ANY(CAST(:ids AS bigint[])) AND deleted_upstream_at IS NULL
-            RETURNING {returning}""",
+        f"""WITH flagged AS (
+                UPDATE {table} SET deleted_upstream_at = now(), updated_at = now()
+                WHERE external_id = ANY(CAST(:ids AS bigint[])) AND deleted_upstream_at IS NULL
+                RETURNING id, {returning} AS value
+            ),
+            logged AS (
+                INSERT INTO record_events (entity, entity_id, run_id, kind)
+                SELECT '{entity}', id, {RUN_ID}, 'deleted' FROM flagged
+            )
+            SELECT value FROM flagged""",
         ids=list(external_ids),
         **params,
     )

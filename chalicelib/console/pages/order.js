@@ -8,6 +8,7 @@ import { ApiErrorBox, Field, Loading, Notice, ReadOnlyLine, ShopText, StatusBadg
 import { OverrideLine, reverter } from '../overrides.js';
 import { useAction } from '../action.js';
 import { STATUSES } from './orders.js';
+import { Timeline } from '../timeline.js';
 
 // Staff fields of an order: the API's name, and whether the shop sends it too (then the edit overrides it).
 const FIELDS = [
@@ -136,7 +137,8 @@ export function OrderPage({ id }) {
               )}</tbody>
             </table></div>
           </section>
-          <${StaffForm} key=${order.id} order=${order} onSaved=${loaded.replace} />`
+          <${StaffForm} key=${order.id} order=${order} onSaved=${loaded.replace} />
+          <${Timeline} path=${`orders/${order.id}`} version=${JSON.stringify(order)} />`
       : null}
   </section>`;
 }

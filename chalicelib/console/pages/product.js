@@ -10,6 +10,7 @@ import { ApiErrorBox, Badge, ChartHead, Field, Loading, Notice, ReadOnlyLine, Sh
 import { OverrideLine, dailySales, reverter } from '../overrides.js';
 import { useAction } from '../action.js';
 import { recommendationText } from '../recommendation.js';
+import { Timeline } from '../timeline.js';
 
 // One value, one route: PUT /api/products/{id}/<route> with {<key>: value}.
 const SINGLE = [
@@ -238,7 +239,8 @@ export function ProductPage({ id }) {
             </section>
           </div>
           <${Analytics} key=${p.id} product=${p} onSaved=${loaded.replace} />
-          <${Trends} product=${p} />`
+          <${Trends} product=${p} />
+          <${Timeline} path=${`products/${p.id}`} version=${JSON.stringify(p)} />`
       : null}
   </section>`;
 }
