@@ -98,6 +98,17 @@ EXCLUSIONS = [
         ),
     ),
     Exclusion(
+        "in its stateful phase Schemathesis follows a response's `run_id` into GET "
+        "/api/sync/runs/{run_id}; a timeline's staff event has no run (`run_id` null, as described), and "
+        "the null is sent as the text `None`, which the path's own description refuses: the 400 names it",
+        lambda f, spec: (
+            f.code == "ST202"
+            and f.status == 400
+            and f.operation == "GET /api/sync/runs/{run_id}"
+            and f.uri.endswith("/api/sync/runs/None")
+        ),
+    ),
+    Exclusion(
         "Schemathesis judges the value it generated before writing it into the query string; written "
         "out, some such values satisfy the description (every value on the wire is text). Excused only "
         "when the query string as sent is valid by the description, checked here",
