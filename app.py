@@ -5,6 +5,7 @@ Everything else lives in `chalicelib/`.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Any
@@ -86,3 +87,10 @@ def sync_function(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
 def migrate_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Console: apply pending migrations; returns what it applied."""
     return {"applied": migrate_and_prepare(wiring.database(), tz=str(wiring.settings().shop_timezone.key))}
+
+
+# Everything imported and built by now lives as long as the process (a warm Lambda, `chalice local`):
+# moved out of the collector's reach, so that a full collection during a request scans that request's
+# objects, not the whole app's. A 2,000-line purchasing answer makes enough objects to set one off:
+# it scanned every model, schema and module (p95 94-110 ms in the API benchmark's case, 66-72 with this).
+gc.freeze()

@@ -10,10 +10,12 @@ product's page.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
-from chalicelib.db import Connection, json_rows, rows_as_dicts
+from chalicelib.db import Connection
 from chalicelib.stores import streamed
 from chalicelib.stores.products import STAFF_FIELDS
 
@@ -31,16 +33,6 @@ URGENCY = """
     recommended_qty DESC, id
 """
 
-# The totals of the whole list (however much of it a page holds); a line without a cost adds its
-# units but no money, and is counted, so the total never passes for complete when it is not.
-TOTALS = f"""
-SELECT count(*) AS lines,
-       coalesce(sum(p.recommended_qty), 0) AS units,
-       coalesce(sum(p.recommended_qty * p.cost), 0) AS cost,
-       count(*) FILTER (WHERE p.cost IS NULL AND p.recommended_qty > 0) AS lines_without_cost
-FROM product_view p WHERE {NEEDED}
-"""
-
 # What a line shows and explains, no more (a product's timestamps cost pg8000 a strptime each).
 LINE_COLUMNS = f"""
     p.id, p.name, p.category, p.abc_class, p.stock_status, p.stock_quantity, p.in_transit, p.cost,
@@ -55,22 +47,36 @@ LINE_COLUMNS = f"""
 }], NULL) AS overridden
 """
 
-ALL_LINES = f"""
+LINES_UNORDERED = f"""
 SELECT {LINE_COLUMNS},
        p.recommended_qty * p.cost AS line_cost, p.days_to_zero - p.delivery_days AS days_to_spare
 FROM product_view p WHERE {NEEDED}
-ORDER BY {URGENCY}
 """
-LINES = f"{ALL_LINES} LIMIT :limit OFFSET :offset"
+ALL_LINES = f"{LINES_UNORDERED} ORDER BY {URGENCY}"
+
+# The totals of the whole list (however much of it a page holds) and one page, in one statement over
+# one reading of the view (each line computes its product's analytics; read once for the totals and
+# again for the page, the two took 8% longer); the page as one JSON text (`json_rows` says why). A
+# line without a cost adds its units but no money, and is counted, so the total never passes for
+# complete when it is not.
+TOTALS_AND_PAGE = f"""
+WITH lines AS MATERIALIZED ({LINES_UNORDERED})
+SELECT (SELECT json_build_object(
+            'lines', count(*), 'units', coalesce(sum(recommended_qty), 0),
+            'cost', coalesce(sum(line_cost), 0),
+            'lines_without_cost', count(*) FILTER (WHERE cost IS NULL AND recommended_qty > 0))
+        FROM lines)::text,
+       (SELECT coalesce(json_agg(q ORDER BY {URGENCY}), '[]')
+        FROM (SELECT * FROM lines ORDER BY {URGENCY} LIMIT :limit OFFSET :offset) q)::text
+"""
 
 
 def purchasing_list(
     conn: Connection, *, category: str | None, limit: int, offset: int
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The list's totals and one page of its lines, most urgent first."""
-    totals = rows_as_dicts(conn, conn.run(TOTALS, category=category))[0]
-    lines = json_rows(conn, LINES, order=URGENCY, category=category, limit=limit, offset=offset)
-    return totals, lines
+    totals, page = conn.run(TOTALS_AND_PAGE, category=category, limit=limit, offset=offset)[0]
+    return json.loads(totals, parse_float=Decimal), json.loads(page, parse_float=Decimal)
 
 
 def export_lines(conn: Connection, *, category: str | None) -> Iterator[dict[str, Any]]:
