@@ -17,7 +17,7 @@ from devtools.postgres import PostgresServer
 from devtools.served_app import VIEWER_TOKEN, ServedApp
 from devtools.shop_data import ShopData
 from tests.browser import Console
-from tests.conftest import served_shop
+from tests.conftest import database_for, served_shop
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +219,19 @@ def test_an_order_and_a_product_show_their_timeline(browser: Browser, live: Any)
     _, found = served.call("GET", f"api/orders?q={order['id']}&limit=1")
     ident = found["items"][0]["id"]
     assert served.call("PUT", f"api/orders/{ident}", body={"notes": "позвонить"})[0] == 200
+    # A long history to page through: 70 card changes, seeded, one a day over the last 70 days.
+    db = database_for(served.database_url)
+    try:
+        db.run(
+            """INSERT INTO record_events (entity, entity_id, kind, changes, seen_at)
+               SELECT 'order', :id, 'changed', jsonb_build_object('bank_card', jsonb_build_array('*1', '*2')),
+                      now() - make_interval(days => n)
+               FROM generate_series(1, 70) n""",
+            id=ident,
+        )
+    finally:
+        db.close()
+    total = served.call("GET", f"api/orders/{ident}/history?limit=1")[1]["total"]
 
     for width in (375, 1280):
         tab = Console(browser, served, width=width)
@@ -231,6 +244,11 @@ def test_an_order_and_a_product_show_their_timeline(browser: Browser, live: Any)
             shop = tab.page.locator(".timeline .event[data-kind=changed]").first
             expect(shop).to_contain_text("магазин: изменения · запуск №")
             expect(shop).to_contain_text("Статус:")
+            expect(events).to_have_count(50)  # a page; the rest on demand, in as many pages as it takes
+            while tab.page.locator(".timeline button", has_text="Показать ещё").count():
+                tab.page.locator(".timeline button", has_text="Показать ещё").click()
+                expect(tab.page.locator(".timeline button[disabled]")).to_have_count(0)
+            expect(events).to_have_count(total)
             expect(tab.page.locator(".timeline .event[data-kind=created]")).to_contain_text("впервые получен")
             assert tab.page.evaluate("document.documentElement.scrollWidth") <= width
             tab.page.locator("#timeline-title").scroll_into_view_if_needed()

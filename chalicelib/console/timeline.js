@@ -39,19 +39,31 @@ function Event({ event }) {
   </li>`;
 }
 
-// `path`: `orders/12` or `products/7`; `version` changes when the record was edited here (reload).
+// `path`: `orders/12` or `products/7`; `version` changes when the record was edited here (the first
+// page is asked for again, and the pages after it are dropped). "More" asks for the next page.
 export function Timeline({ path, version }) {
-  const [pages, setPages] = useState(1);
-  const loaded = useLoad(() => api(`${path}/history?limit=${PAGE * pages}`), [path, version, pages]);
-  const page = loaded.data;
+  const loaded = useLoad(() => api(`${path}/history?limit=${PAGE}`), [path, version]);
+  const first = loaded.data;
+  const [more, setMore] = useState({ of: null, items: [], busy: false, error: null });
+  const extra = more.of === first ? more.items : [];
+  const items = first ? [...first.items, ...extra] : [];
+  const loadMore = async () => {
+    setMore({ of: first, items: extra, busy: true, error: null });
+    try {
+      const next = await api(`${path}/history?limit=${PAGE}&offset=${items.length}`);
+      setMore({ of: first, items: [...extra, ...next.items], busy: false, error: null });
+    } catch (error) {
+      setMore({ of: first, items: extra, busy: false, error });
+    }
+  };
   return html`<section aria-labelledby="timeline-title" class="timeline">
     <h2 id="timeline-title">${t('history.title')}</h2>
-    <${Loading} when=${loaded.loading && !page} />
-    <${ApiErrorBox} error=${loaded.error} doing=${t('history.doing')} />
-    ${page
-      ? html`<ol class="events">${page.items.map((event) => html`<${Event} event=${event} />`)}</ol>
-          ${page.total > page.items.length
-            ? html`<button type="button" onClick=${() => setPages(pages + 1)} disabled=${loaded.loading}>${t('history.more', { n: number(page.total - page.items.length) })}</button>`
+    <${Loading} when=${loaded.loading && !first} />
+    <${ApiErrorBox} error=${loaded.error || (more.of === first ? more.error : null)} doing=${t('history.doing')} />
+    ${first
+      ? html`<ol class="events">${items.map((event) => html`<${Event} event=${event} />`)}</ol>
+          ${first.total > items.length
+            ? html`<button type="button" onClick=${loadMore} disabled=${more.busy}>${t('history.more', { n: number(first.total - items.length) })}</button>`
             : null}`
       : null}
   </section>`;

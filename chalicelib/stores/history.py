@@ -22,7 +22,7 @@ FROM staff_edits s WHERE s.entity = :entity AND s.entity_id = :id
 UNION ALL
 SELECT r.first_seen_at, 'shop', 'created',
        (SELECT w.id FROM sync_runs w
-        WHERE w.resource = :resource AND w.started_at <= r.first_seen_at
+        WHERE w.resource = :resource AND w.status <> 'skipped' AND w.started_at <= r.first_seen_at
         ORDER BY w.started_at DESC LIMIT 1),
        NULL, '{{}}'::jsonb, 0
 FROM {table} r WHERE r.id = :id

@@ -30,8 +30,8 @@ ALTER TABLE stage_{table} ADD PRIMARY KEY (external_id);
 """
 
 
-# The run writing, as the service sets it for the run's transaction (`SET LOCAL strattera.run_id`):
-# null outside a run (the staff applying held deletions).
+# The run writing, as the service sets it for the run's transaction (`set_config('strattera.run_id',
+# ..., true)`, local to it): null outside a run (the staff applying held deletions).
 RUN_ID = "CAST(NULLIF(current_setting('strattera.run_id', true), '') AS bigint)"
 _NOT_SHOWN = ("external_id", "upstream_hash", "normalized_name")  # derived, or the key
 

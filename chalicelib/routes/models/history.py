@@ -16,8 +16,8 @@ class HistoryQuery(Paging):
 
 class FieldChange(BaseModel):
     field: str = Field(description="as the record's API names it (`status`, `price`, `items`, ...)")
-    old: Any = Field(description="null: none (or the shop's value, for a staff edit made over it)")
-    new: Any = Field(description="null: none; for a staff revert, the shop's value is in force again")
+    old: Any = Field(description="before: the shop's value, or for a staff event the staff's (null: none)")
+    new: Any = Field(description="after (null: none); a staff revert's is null: the shop's value is in force")
 
 
 class HistoryEvent(BaseModel):
