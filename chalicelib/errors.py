@@ -12,6 +12,7 @@
     ├── ConflictError              e.g. a sync of that resource is already running
     │   └── RecordBusyError            a record another writer (a sync) holds; try again shortly
     ├── ListingStorageError        a listing could not be written to its file (disk full, not writable)
+    ├── TelegramError              a message to the staff's chat was not delivered (after retries)
     └── UpstreamError              the shop API failed (after retries)
         ├── UpstreamHTTPError          it answered with an error status
         ├── UpstreamTimeoutError       it did not answer in time
@@ -78,6 +79,11 @@ class RecordBusyError(ConflictError):
 
 class ListingStorageError(StratteraError):
     """The shop's listing could not be written to the run's file in the listing folder."""
+
+
+class TelegramError(StratteraError):
+    """A message could not be delivered through the Telegram Bot API (after retries, within the
+    call's budget); never holds the bot token."""
 
 
 class UpstreamError(StratteraError):
