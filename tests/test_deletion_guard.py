@@ -14,6 +14,7 @@ from chalicelib.sync import RunSummary
 from chalicelib.sync.deletion_guard import DeletionGuard
 from chalicelib.sync.service import lock_key, metrics
 from devtools.fake_shop import FakeShop
+from tests.stack import alarms, resources_template
 from tests.test_api import VIEWER, Api, api
 
 __all__ = ["api"]  # the fixture (synced once), imported for the tests below
@@ -216,34 +217,18 @@ def test_the_guard_decides_by_share_and_count():
 
 
 def test_the_stack_alarms_on_held_deletions_of_each_resource():
-    import pathlib
-
-    import yaml
-
-    class Template(yaml.SafeLoader):  # type: ignore[misc]
-        """CloudFormation's short tags (!Ref, !Sub, ...) read as plain values."""
-
-    Template.add_multi_constructor(
-        "!",
-        lambda loader, suffix, node: (
-            loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
-        ),
-    )
-    template = yaml.load(pathlib.Path("deploy/resources.yaml").read_text(), Loader=Template)  # noqa: S506
     emitted = set(metrics(RunSummary.model_validate(_a_run())))
     held = {}
-    for resource in template["Resources"].values():
-        props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::CloudWatch::Alarm":
-            # every alarm watches a real metric, itself or through metric math
-            watched = (
-                [props["MetricName"]]
-                if "MetricName" in props
-                else [m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m]
-            )
-            assert watched and set(watched) <= emitted, props["AlarmName"]
-            if props.get("MetricName") == "RecordsHeld":
-                held[props["Dimensions"][0]["Value"]] = props
+    for props in alarms(resources_template()):
+        # every alarm watches a real metric, itself or through metric math
+        watched = (
+            [props["MetricName"]]
+            if "MetricName" in props
+            else [m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m]
+        )
+        assert watched and set(watched) <= emitted, props["AlarmName"]
+        if props.get("MetricName") == "RecordsHeld":
+            held[props["Dimensions"][0]["Value"]] = props
     assert set(held) == {"orders", "products"}
     assert all(p["OKActions"] and p["Threshold"] == 1 for p in held.values())
 

@@ -4,16 +4,14 @@ shop's own data stands still. Through the HTTP API, against a real Postgres and 
 
 from __future__ import annotations
 
-import pathlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from chalicelib.sync import RunSummary
 from chalicelib.sync.service import metrics
 from devtools.fake_shop import FakeShop
+from tests.stack import resources_template
 from tests.test_api import Api, api
 from tests.test_deletion_guard import sync_orders
 
@@ -70,16 +68,7 @@ def test_a_new_order_moves_it_and_the_runs_metric_says_its_age(api: Api, shop: F
 
 
 def test_the_no_new_order_alarm_is_off_unless_its_hours_are_set():
-    class Template(yaml.SafeLoader):  # type: ignore[misc]
-        """CloudFormation's short tags (!Ref, !Sub, ...) read as plain values."""
-
-    Template.add_multi_constructor(
-        "!",
-        lambda loader, suffix, node: (
-            {suffix: loader.construct_scalar(node)} if isinstance(node, yaml.ScalarNode) else None
-        ),
-    )
-    template = yaml.load(pathlib.Path("deploy/resources.yaml").read_text(), Loader=Template)  # noqa: S506
+    template = resources_template()
     assert template["Parameters"]["NoNewOrderAlarmHours"]["Default"] == 0
     alarm = template["Resources"]["NoNewOrderAlarm"]
     assert alarm["Condition"] == "HasNoNewOrderAlarm"

@@ -14,6 +14,7 @@ from chalicelib.db import Database
 from chalicelib.sync.service import metrics
 from chalicelib.sync.shape import ORDER_FIELDS, DriftAlarm, ShapeWatch
 from devtools.fake_shop import FakeShop
+from tests.stack import alarms, resources_template
 from tests.test_api import Api, api
 from tests.test_deletion_guard import sync_orders, sync_products
 
@@ -121,3 +122,13 @@ def test_field_names_are_bounded_and_nested_fields_named_by_path(db: Database):
     missing = {m["field"]: m["records"] for m in report["missing_fields"]}
     assert missing == {"order_items[].price": 200, "user.id": 200, "user.full_name": 200, "user.city": 200}
     assert report["quarantined_percent"] == "0.5" and not report["drift"]  # nothing missing at the top
+
+
+def test_the_stack_alarms_on_shape_drift_of_each_resource():
+    drift = {
+        a["Dimensions"][0]["Value"]: a
+        for a in alarms(resources_template())
+        if a.get("MetricName") == "ShapeDrift"
+    }
+    assert set(drift) == {"orders", "products"}
+    assert all(a["Statistic"] == "Maximum" and a["Threshold"] == 1 and a["OKActions"] for a in drift.values())
