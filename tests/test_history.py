@@ -72,6 +72,8 @@ def test_an_order_tells_what_happened_to_it_newest_first(api: Api, db: Database,
 
     page = api.ok(f"{path}/history?limit=3&offset=1")
     assert page["total"] == 8 and [e["kind"] for e in page["items"]] == ["deleted", "changed", "changed"]
+    past = api.ok(f"{path}/history?offset=500")  # past the end: no events, and still the total
+    assert (past["total"], past["items"]) == (8, [])
 
 
 def test_a_product_tells_its_price_and_stock_moves(api: Api, db: Database, shop: FakeShop):

@@ -27,23 +27,28 @@ SELECT r.first_seen_at, 'shop', 'created',
        NULL, '{{}}'::jsonb, 0
 FROM {table} r WHERE r.id = :id
 """
-NEWEST_FIRST = "at DESC, seq DESC"
+
+# The page and the total in one reading of the timeline; only a page past its end needs the count alone.
+PAGE = """
+SELECT t.*, count(*) OVER () AS total FROM ({timeline}) t
+ORDER BY at DESC, seq DESC LIMIT :limit OFFSET :offset
+"""
+COUNT = "SELECT count(*) FROM ({timeline}) t"
 
 
 def timeline(
     conn: Connection, entity: str, ident: int, *, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]] | None:
-    """The total and one page of the record's timeline, newest first; None when there is no such record."""
+    """The total and one page of the record's timeline, newest first (each row also says the
+    `total`); None when there is no such record."""
     table = ENTITY_TABLE[entity]
     params = {"entity": entity, "id": ident, "resource": table}
     sql = TIMELINE.format(table=table)
-    total = conn.run(f"SELECT count(*) FROM ({sql}) t", **params)[0][0]
+    page = rows_as_dicts(conn, conn.run(PAGE.format(timeline=sql), limit=limit, offset=offset, **params))
+    total = page[0]["total"] if page else conn.run(COUNT.format(timeline=sql), **params)[0][0]
     if total == 0:
         return None  # not even its creation: no such record
-    page = conn.run(
-        f"{sql} ORDER BY {NEWEST_FIRST} LIMIT :limit OFFSET :offset", limit=limit, offset=offset, **params
-    )
-    return int(total), rows_as_dicts(conn, page)
+    return int(total), page
 
 
 PRUNE = "DELETE FROM record_events WHERE seen_at < now() - make_interval(days => CAST(:days AS integer))"
