@@ -34,7 +34,7 @@ export function runLine(run) {
 
 // "2 ч 5 мин": how old the shop's newest data is, to the minute; past a day to the hour, past three
 // days in days.
-export function age(totalSeconds) {
+function age(totalSeconds) {
   const minutes = Math.floor(totalSeconds / 60);
   const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
   if (d >= 3) return t('age.longDays', { d: number(d) });
