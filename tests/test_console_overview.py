@@ -219,6 +219,8 @@ def test_an_order_and_a_product_show_their_timeline(browser: Browser, live: Any)
     _, found = served.call("GET", f"api/orders?q={order['id']}&limit=1")
     ident = found["items"][0]["id"]
     assert served.call("PUT", f"api/orders/{ident}", body={"notes": "позвонить"})[0] == 200
+    assert served.call("PUT", f"api/orders/{ident}/status", body={"status": "refunded"})[0] == 200
+    assert served.call("DELETE", f"api/orders/{ident}/overrides/status")[0] == 200
     # A long history to page through: 70 card changes, seeded, one a day over the last 70 days.
     db = database_for(served.database_url)
     try:
@@ -239,8 +241,12 @@ def test_an_order_and_a_product_show_their_timeline(browser: Browser, live: Any)
             tab.sign_in()
             tab.open(f"/orders/{ident}")
             events = tab.page.locator(".timeline .event")
-            expect(events.first).to_contain_text("tester: изменение")
-            expect(events.first).to_contain_text("Заметки: — → позвонить")
+            expect(events.nth(0)).to_contain_text("tester: возврат к значению магазина")
+            expect(events.nth(0)).to_contain_text("Статус: снова значение магазина")
+            expect(events.nth(1)).to_contain_text("tester: изменение")
+            expect(events.nth(1)).to_contain_text("Статус:")
+            expect(events.nth(1)).to_contain_text("→ возврат")  # refunded, as the page names statuses
+            expect(events.nth(2)).to_contain_text("Заметки: — → позвонить")
             shop = tab.page.locator(".timeline .event[data-kind=changed]").first
             expect(shop).to_contain_text("магазин: изменения · запуск №")
             expect(shop).to_contain_text("Статус:")

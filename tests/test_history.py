@@ -9,6 +9,7 @@ from chalicelib.db import Database
 from devtools.fake_shop import FakeShop
 from tests.test_api import ADMIN, Api, api, order_id, product_id
 from tests.test_deletion_guard import sync_orders, sync_products
+from tests.test_sync import trigger_on_order
 
 __all__ = ["api"]  # the fixture (synced once), imported for the tests below
 
@@ -107,3 +108,19 @@ def test_the_sync_prunes_the_shops_events_past_the_retention(api: Api, db: Datab
     events = timeline(api, f"/api/orders/{ident}")
     assert [e["kind"] for e in events] == ["changed", "created"]  # the old change pruned, the new kept
     assert shop_changes(events[0])["bank_card"] == ["*0000", "*1111"]
+
+
+def test_a_run_that_fails_records_no_event(api: Api, db: Database, shop: FakeShop):
+    order = shop.data.orders[2]
+    ident = order_id(db, order["id"])
+    shop.data.set_order(order["id"], bank_card="*4444")
+    (new,) = shop.data.add_orders(1)
+    # The merge of the batch holding both fails on the new order: the changed one's event goes with it.
+    with trigger_on_order(db, new["id"], "RAISE EXCEPTION 'disk full';"):
+        status, body = api.send("POST", "/api/sync-orders")
+    assert status == 502 and body["runs"][0]["status"] == "failed", body  # a failed run is a 502
+    assert [e["kind"] for e in timeline(api, f"/api/orders/{ident}")] == ["created"]
+    sync_orders(api)  # the next run writes it, once
+    events = timeline(api, f"/api/orders/{ident}")
+    assert [e["kind"] for e in events] == ["changed", "created"]
+    assert shop_changes(events[0])["bank_card"][1] == "*4444"
