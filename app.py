@@ -1,4 +1,5 @@
-"""Wiring only: the HTTP routes (Blueprints), the 5-minute schedule and the console functions.
+"""Wiring only: the HTTP routes (Blueprints), the schedules, the alarms' SNS handler and the console
+functions.
 
 Everything else lives in `chalicelib/`.
 """
@@ -11,8 +12,10 @@ import sys
 from typing import Any
 
 from chalice import Chalice
+from chalice.app import SNSEvent
 
 from chalicelib import exports, wiring
+from chalicelib.alerts import SendRequest
 from chalicelib.errors import ConfigError
 from chalicelib.migrate import migrate_and_prepare
 from chalicelib.routes.auth import auth_routes
@@ -87,6 +90,28 @@ def sync_function(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
 def migrate_function(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Console: apply pending migrations; returns what it applied."""
     return {"applied": migrate_and_prepare(wiring.database(), tz=str(wiring.settings().shop_timezone.key))}
+
+
+# The stack's alarm topic (deploy/resources.yaml). Chalice writes a topic name into `Fn::Sub`, so the
+# stage's `${Stage}` parameter resolves in it: one app for both stages. `chalice local` runs no SNS.
+@app.on_sns_message(topic="strattera-sync-${Stage}-alarms", name="alarm_messages")
+def alarm_messages(event: SNSEvent) -> dict[str, Any]:
+    """An alarm's state change: one Telegram message per incident, edited when it recovers."""
+    return wiring.alerts().on_sns(event.message)
+
+
+# EventBridge's clock is UTC; the shop's moves with daylight saving: look every 15 minutes, and the
+# digest goes at the first look past DIGEST_AT, shop-local, once a day.
+@app.schedule("cron(0/15 * * * ? *)", name="morning_digest")
+def morning_digest(event: Any) -> dict[str, Any]:
+    """The morning stock digest, when it is due."""
+    return wiring.alerts().on_schedule()
+
+
+@app.lambda_function(name="telegram")
+def telegram_function(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    """Console: `{"send": "test"}` (a test message to every chat) or `{"send": "digest"}` (now)."""
+    return wiring.alerts().on_request(SendRequest.parse(event))
 
 
 # Everything imported and built by now lives as long as the process (a warm Lambda, `chalice local`):

@@ -8,10 +8,12 @@ first use by `chalicelib.secrets`, so that importing the app never calls AWS.
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -166,18 +168,46 @@ class Settings(BaseModel):
     # How long the shop's changes stay on the records' timelines (chalicelib/stores/history.py).
     history_retention_days: Annotated[int, Field(ge=1, le=36_500)] = 400
 
+    # Telegram (chalicelib/alerts): off unless a bot token (or its secret) and a chat are set.
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_token_secret_id: str | None = None
+    telegram_chat_ids: list[str] = Field(default_factory=list)
+    telegram_language: Literal["ru", "en"] = "ru"
+    telegram_api_url: str = "https://api.telegram.org"
+    digest_at: time = time(9, 0)  # shop-local
+    digest_when_quiet: Literal["line", "none"] = "line"
+    console_url: str | None = None  # where the messages' links point (the stack's API URL)
+
     api_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     api_tokens_secret_id: str | None = None
     api_readonly_tokens: dict[str, str] = Field(default_factory=dict, repr=False)
     cors_allowed_origins: list[str] = Field(default_factory=list)
 
-    @field_validator("shop_api_url")
+    @field_validator("shop_api_url", "telegram_api_url", "console_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("telegram_chat_ids")
+    @classmethod
+    def _chats(cls, value: list[str]) -> list[str]:
+        for chat in value:
+            if not re.fullmatch(r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}", chat):
+                raise ValueError(
+                    f"{chat[:40]!r} is not a chat id (a number, -100... for a group) or @channel"
+                )
+        return value
+
+    @property
+    def telegram_configured(self) -> bool:
+        """Whether messages go anywhere: a bot token (or its secret) and at least one chat."""
+        has_token = self.telegram_bot_token is not None or self.telegram_bot_token_secret_id is not None
+        return has_token and bool(self.telegram_chat_ids)
 
     @field_validator("sync_listing_dir")
     @classmethod
@@ -231,6 +261,13 @@ class Settings(BaseModel):
             "SYNC_SHAPE_DRIFT_PERCENT": "sync_shape_drift_percent",
             "HISTORY_RETENTION_DAYS": "history_retention_days",
             "API_TOKENS_SECRET_ID": "api_tokens_secret_id",
+            "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
+            "TELEGRAM_BOT_TOKEN_SECRET_ID": "telegram_bot_token_secret_id",
+            "TELEGRAM_LANGUAGE": "telegram_language",
+            "TELEGRAM_API_URL": "telegram_api_url",
+            "DIGEST_AT": "digest_at",
+            "DIGEST_WHEN_QUIET": "digest_when_quiet",
+            "CONSOLE_URL": "console_url",
         }
         for variable, field in fields.items():
             if (value := get(variable)) is not None:
@@ -248,11 +285,17 @@ class Settings(BaseModel):
             get("API_READONLY_TOKENS") or "", variable="API_READONLY_TOKENS"
         )
         values["cors_allowed_origins"] = _csv(get("CORS_ALLOWED_ORIGINS"))
+        values["telegram_chat_ids"] = _csv(get("TELEGRAM_CHAT_IDS"))
 
         try:
             return cls(**values)
         except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
-            variable = next((var for var, name in fields.items() if name == field), field.upper())
+            named = {
+                **fields,
+                "TELEGRAM_CHAT_IDS": "telegram_chat_ids",
+                "CORS_ALLOWED_ORIGINS": "cors_allowed_origins",
+            }
+            variable = next((var for var, name in named.items() if name == field), field.upper())
             raise ConfigError(f"{variable}: {error['msg']}") from None

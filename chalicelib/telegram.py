@@ -112,7 +112,8 @@ class TelegramClient:
             status, answer = self._post(method, body)
             if status == 200 and answer.get("ok"):
                 return dict(answer.get("result") or {})
-            description = str(answer.get("description") or f"HTTP {status}")[:200]
+            said = str(answer.get("description") or "")[:200]
+            description = f"HTTP {status}: {said}" if status is not None else said
             if status == 429:
                 wait = float((answer.get("parameters") or {}).get("retry_after") or pause)
             elif status is None or status >= 500:

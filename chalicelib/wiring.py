@@ -10,6 +10,7 @@ import functools
 import json
 import time
 
+from chalicelib.alerts import Alerts, Delivery, Digest, Incidents, Links, Texts
 from chalicelib.config import ConnectParams, Settings, parse_token_list
 from chalicelib.db import Database
 from chalicelib.errors import ConfigError
@@ -22,8 +23,9 @@ from chalicelib.sync.listing import DIGEST_VERSION
 from chalicelib.sync.orders import OrdersSync
 from chalicelib.sync.products import ProductsSync
 from chalicelib.sync.shape import DriftAlarm
+from chalicelib.telegram import TelegramClient
 
-__all__ = ["database", "secret_store", "settings", "setup_logging", "shop_client", "sync_service"]
+__all__ = ["alerts", "database", "secret_store", "settings", "setup_logging", "shop_client", "sync_service"]
 
 
 @functools.cache
@@ -139,9 +141,36 @@ def sync_service() -> SyncService:
     )
 
 
+def telegram_token(config: Settings, secrets: SecretStore) -> str:
+    """The bot token: from the environment, or from its secret (a bare token or {"token": ...})."""
+    if config.telegram_bot_token is not None:
+        return config.telegram_bot_token.get_secret_value()
+    assert config.telegram_bot_token_secret_id is not None  # telegram_configured guarantees one
+    return token_from_secret(secrets.get(config.telegram_bot_token_secret_id))
+
+
+@functools.cache
+def alerts() -> Alerts:
+    config = settings()
+    client = None
+    if config.telegram_configured:
+        client = TelegramClient(
+            lambda: telegram_token(config, secret_store()), base_url=config.telegram_api_url
+        )
+    delivery = Delivery(client, config.telegram_chat_ids)
+    texts = Texts(config.telegram_language, config.shop_timezone)
+    links = Links(config.console_url, texts)
+    return Alerts(
+        delivery,
+        Incidents(database(), delivery, texts, links),
+        Digest(database(), delivery, texts, links, at=config.digest_at, when_quiet=config.digest_when_quiet),
+        texts,
+    )
+
+
 def reset() -> None:
     """Forget every built object (tests change the environment between cases)."""
-    for built in (settings, secret_store, database, shop_client, sync_service):
+    for built in (settings, secret_store, database, shop_client, sync_service, alerts):
         if built is database and database.cache_info().currsize:
             database().close()
         built.cache_clear()

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -48,6 +49,7 @@ class Message:
 class FakeTelegram:
     token: str
     on_message: Callable[[str, Message], None] | None = None  # ("sent" | "edited", the message)
+    first_id: int = 1  # the first message's id
     sent: list[Message] = field(default_factory=list)
     requests: list[tuple[str, dict[str, Any], float]] = field(default_factory=list)  # method, body, time
     _faults: deque[Fault] = field(default_factory=deque)
@@ -116,12 +118,14 @@ class FakeTelegram:
             return _answer(request, 400, _error(400, "Bad Request: message text is empty"))
         if len(text) > MAX_TEXT:
             return _answer(request, 400, _error(400, "Bad Request: message is too long"))
+        if body.get("parse_mode") == "HTML" and (problem := html_problem(text)):
+            return _answer(request, 400, _error(400, f"Bad Request: can't parse entities: {problem}"))
         if chat is None:
             return _answer(request, 400, _error(400, "Bad Request: chat not found"))
         reply = (body.get("reply_parameters") or {}).get("message_id")
         with self._lock:
             message = Message(
-                len(self.sent) + 1, chat, text, body.get("parse_mode"),
+                self.first_id + len(self.sent), chat, text, body.get("parse_mode"),
                 bool(body.get("disable_notification")), reply,
             )  # fmt: skip
             self.sent.append(message)
@@ -156,6 +160,45 @@ def _message(message: Message) -> dict[str, Any]:
         "date": int(time.time()),
         "text": message.text,
     }
+
+
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote"}
+
+
+class _Entities(HTMLParser):
+    """What Telegram's HTML parse mode refuses: a tag it does not know, a tag left open or closed
+    without being opened, an `&` that starts no entity."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problem = self.problem or f'Unsupported start tag "{tag}"'
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problem = self.problem or f'Unexpected end tag "{tag}"'
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data or ">" in data:
+            self.problem = self.problem or "Unexpected character"
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in ("lt", "gt", "amp", "quot"):
+            self.problem = self.problem or f'Unsupported entity "{name}"'
+
+
+def html_problem(text: str) -> str | None:
+    parser = _Entities()
+    parser.feed(text)
+    parser.close()
+    if parser.problem is None and parser.rawdata:  # an unfinished "<..." at the end
+        return "Unclosed start tag"
+    return parser.problem or (f'Unclosed start tag "{parser.open[-1]}"' if parser.open else None)
 
 
 def _error(code: int, description: str) -> dict[str, Any]:

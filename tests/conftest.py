@@ -32,6 +32,9 @@ from devtools.served_app import ServedApp, serve_app
 from devtools.shop_data import ShopData
 
 DATA_TABLES = (
+    "alarm_state_changes",
+    "alert_incidents",
+    "digests_sent",
     "listing_validators",
     "analytics_state",
     "order_daily_stats",

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.alerts.delivery import failed_metric
 from chalicelib.db import Database
 from chalicelib.sync import RunSummary
 from chalicelib.sync.deletion_guard import DeletionGuard
@@ -217,7 +218,9 @@ def test_the_guard_decides_by_share_and_count():
 
 
 def test_the_stack_alarms_on_held_deletions_of_each_resource():
-    emitted = set(metrics(RunSummary.model_validate(_a_run())))
+    emitted = set(metrics(RunSummary.model_validate(_a_run()))) | set(
+        failed_metric()
+    )  # the alert functions' too
     held = {}
     for props in alarms(resources_template()):
         # every alarm watches a real metric, itself or through metric math

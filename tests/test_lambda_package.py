@@ -13,6 +13,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,10 +127,14 @@ def run(
     python: str,
     handler: str,
     events: list[Any],
+    given: dict[str, str] | None = None,
 ) -> list[Any]:
+    """`given`: what CloudFormation resolves (a parameter, the API's address), here left out."""
     name, properties = function(stack, handler)
+    variables = properties["Environment"]["Variables"]
     env = {
-        **{key: str(value) for key, value in properties["Environment"]["Variables"].items()},
+        **{key: str(value) for key, value in variables.items() if not isinstance(value, dict)},
+        **(given or {}),
         **world["aws"],
         "STRATTERA_API_URL": world["shop"].url,
         "DATABASE_SSLMODE": "disable",
@@ -291,10 +296,13 @@ def test_every_function_of_the_template_has_a_handler_the_package_holds(
         if resource.get("Type") == "AWS::Serverless::Function"
     )
     assert handlers == [
+        "app.alarm_messages",
         "app.app",
         "app.migrate_function",
+        "app.morning_digest",
         "app.scheduled_sync",
         "app.sync_function",
+        "app.telegram_function",
         "chalicelib.routes.auth.bearer_tokens",
     ]
     for handler in handlers:  # imported (cold start) with no event: the module and name resolve
@@ -305,3 +313,64 @@ def test_every_function_of_the_template_has_a_handler_the_package_holds(
         assert answer["results"] == [], (handler, answer["results"])
         loaded = {module.split(".")[0] for module in answer["modules"]}
         assert {"pydantic_core", "pg8000", "urllib3"} <= loaded or handler != "app.app", loaded
+
+
+def test_the_packaged_alert_functions_send_with_the_bots_secret(
+    stack: dict[str, Any], world: dict[str, Any], task_root: Path, python: str, aws_url: str
+):
+    """The SNS handler and the console function as Lambda runs them: the bot's token read from its
+    secret, a real SNS alarm event in, a message out to the fake Bot API; the stack's parameters
+    for the chats and the console's address given as CloudFormation would resolve them."""
+    import boto3
+
+    from devtools.fake_telegram import FakeTelegram
+    from tests.test_alerts import alarm
+
+    variables = function(stack, "app.alarm_messages")[1]["Environment"]["Variables"]
+    assert set(variables["TELEGRAM_CHAT_IDS"]) == {"Ref"} and "Fn::Sub" in variables["CONSOLE_URL"]
+    token = "7000000002:packaged-bot-token"
+    secrets = boto3.client(
+        "secretsmanager", region_name="eu-central-1", endpoint_url=aws_url,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    secrets.create_secret(
+        Name=variables["TELEGRAM_BOT_TOKEN_SECRET_ID"], SecretString=json.dumps({"token": token})
+    )
+    with FakeTelegram(token=token) as bot:
+        given = {"TELEGRAM_CHAT_IDS": "-1009876543210", "TELEGRAM_API_URL": bot.url,
+                 "CONSOLE_URL": "https://abc123.execute-api.eu-central-1.amazonaws.com/api/"}  # fmt: skip
+        went_off = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+        event = alarm("strattera-sync-prod-products-stale", "ALARM", "OK", went_off)
+        first, repeat = run(stack, world, task_root, python, "app.alarm_messages", [event, event], given)
+        [test] = run(stack, world, task_root, python, "app.telegram_function", [{"send": "test"}], given)
+    assert first["action"] == "sent" and first["chats"] == 1, first
+    assert repeat["action"] == "repeat"
+    assert test == {"action": "sent", "chats": 1, "failed": []}
+    incident, hello = bot.sent
+    assert (
+        incident.text.startswith("🔴 <b>Данные товаров устарели</b>")
+        and str(incident.chat_id) == "-1009876543210"
+    )
+    assert hello.text.startswith("✅ Проверка связи")
+
+
+def test_the_alert_functions_have_their_own_role_that_reads_only_their_secrets():
+    root = Path(__file__).resolve().parent.parent / ".chalice"
+    config = json.loads((root / "config.json").read_text())
+    for stage in ("dev", "prod"):
+        functions = config["stages"][stage]["lambda_functions"]
+        for name in ("alarm_messages", "morning_digest", "telegram"):
+            assert functions[name]["iam_policy_file"] == f"policy-{stage}-alerts.json"
+        readable = {
+            policy: [
+                arn.split(f"strattera-sync/{stage}/")[1]
+                for statement in json.loads((root / policy).read_text())["Statement"]
+                if statement["Action"] == ["secretsmanager:GetSecretValue"]
+                for arn in statement["Resource"]
+            ]
+            for policy in (f"policy-{stage}.json", f"policy-{stage}-alerts.json")
+        }
+        assert readable == {
+            f"policy-{stage}.json": ["database-??????", "shop-token-??????", "api-tokens-??????"],
+            f"policy-{stage}-alerts.json": ["database-??????", "telegram-bot-??????"],
+        }

@@ -30,7 +30,6 @@ sync_routes = Blueprint(__name__)
 
 SCHEDULE = "rate(5 minutes)"
 INTERVAL = timedelta(minutes=5)
-STALE_AFTER = timedelta(minutes=15)
 # API Gateway cuts an HTTP request at 29 s: a sync started over HTTP gives up its retries in time to
 # answer (docs/architecture.md, "Sync over HTTP").
 HTTP_DEADLINE_S = 25.0
@@ -108,7 +107,7 @@ def sync_status(request: Any) -> SyncStatus:
             last_success=RunSummary.from_row(last_success) if last_success else None,
             # in the past when the schedule is late: that is worth seeing
             next_expected_run=scheduled["started_at"] + INTERVAL if scheduled else now,
-            stale=last_success is None or now - (last_success["finished_at"] or now) > STALE_AFTER,
+            stale=runs.is_stale(last_success, now),
             newest_data_at=newest[resource],
             data_age_seconds=None
             if newest[resource] is None

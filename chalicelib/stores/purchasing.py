@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.db import Connection
+from chalicelib.db import Connection, json_rows
 from chalicelib.stores import streamed
 from chalicelib.stores.products import STAFF_FIELDS
 
@@ -69,6 +69,14 @@ SELECT (SELECT json_build_object(
        (SELECT coalesce(json_agg(q ORDER BY {URGENCY}), '[]')
         FROM (SELECT * FROM lines ORDER BY {URGENCY} LIMIT :limit OFFSET :offset) q)::text
 """
+
+
+AT_RISK = f"SELECT * FROM ({LINES_UNORDERED}) lines WHERE stock_status IN ('critical', 'warning')"
+
+
+def at_risk(conn: Connection) -> list[dict[str, Any]]:
+    """The list's critical and warning lines, most urgent first (the morning digest's products)."""
+    return json_rows(conn, AT_RISK, order=URGENCY, category=None)
 
 
 def purchasing_list(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.db import Connection, rows_as_dicts
@@ -210,6 +211,15 @@ def get_run(conn: Connection, run_id: int) -> dict[str, Any] | None:
         ),
     )
     return run
+
+
+# A resource's data is stale when its last success is older than three schedule intervals (or there
+# is none): what GET /api/sync/status, the overview and the morning digest say, and the Stale alarms.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def is_stale(last_success: dict[str, Any] | None, now: datetime) -> bool:
+    return last_success is None or now - (last_success["finished_at"] or now) > STALE_AFTER
 
 
 def latest_runs(conn: Connection) -> dict[str, dict[str, dict[str, Any]]]:
