@@ -4,6 +4,10 @@ It checks its port, starts (or reuses) a PostgreSQL, applies the migrations, sta
 (unless STRATTERA_API_TOKEN is set: then the real shop), starts `chalice local`, and runs the 5-minute
 sync schedule that `chalice local` does not run, with the first sync at once. Ctrl-C stops all of it.
 Data persists in `.local/` between runs: the database, the dev token, the fake shop and its clock.
+Telegram alerts go to a fake Bot API that prints each message as lines (unless TELEGRAM_BOT_TOKEN and
+TELEGRAM_CHAT_IDS are set: then to that bot's chats): the morning digest after the first sync, and an
+incident when a sync fails (the stack's sync-failed alarm, played by devtools/local_alarms.py; make one
+with the fake shop's fault control) and when it recovers.
 It shows a line per sync run, staff edit and error; `--verbose` (`make run VERBOSE=1`) shows the
 service's own output as well: the JSON log records Lambda sends to CloudWatch, the access log.
 """
@@ -11,9 +15,11 @@ service's own output as well: the JSON log records Lambda sends to CloudWatch, t
 from __future__ import annotations
 
 import argparse
+import html
 import logging
 import os
 import pwd
+import re
 import secrets
 import signal
 import socket
@@ -27,6 +33,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from devtools.fake_telegram import FakeTelegram, Message
 from devtools.people_lines import people_line
 from devtools.postgres import PostgresServer, start_pgserver
 from devtools.shop_data import ShopData
@@ -34,6 +41,8 @@ from devtools.shop_data import ShopData
 ROOT = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("STRATTERA_LOCAL_DIR") or ROOT / ".local")  # data kept between runs
 SCHEDULE_S = 300  # as app.scheduled_sync: rate(5 minutes)
+ALARM_CHECK_S = 5  # how often the local alarms look at the runs (CloudWatch: each 5-minute period)
+LOCAL_CHAT = "100200300"  # the fake Bot API's one chat
 
 
 def shop_zone() -> ZoneInfo:
@@ -166,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         ).start()
         env.update(STRATTERA_API_URL=fake_shop.url, STRATTERA_API_TOKEN=shop_token)
         say(f"fake shop at {fake_shop.url} (it changes a few records every minute; kept in {STATE})")
+    bot = None
+    if not (env.get("TELEGRAM_BOT_TOKEN") and env.get("TELEGRAM_CHAT_IDS")):
+        bot = start_fake_telegram(env)
+    env.setdefault("CONSOLE_URL", f"http://127.0.0.1:{port}/")
     token = dev_token()
     env.setdefault("API_TOKENS", f"dev:{token}")
     os.environ.update(env)
@@ -232,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         chalice.wait(10)
     except subprocess.TimeoutExpired:
         chalice.kill()
+    if bot:
+        bot.__exit__(None, None, None)
     if fake_shop:
         fake_shop.stop()
         fake_shop.data.save(STATE / "fake-shop.json")
@@ -256,10 +271,40 @@ def _log_for_people(verbose: bool) -> None:
     root.setLevel(logging.INFO)
 
 
-def run_schedule(stop: threading.Event) -> None:
-    """The 5-minute schedule `chalice local` does not run; the first run at once."""
-    from chalicelib.wiring import sync_service
+def start_fake_telegram(env: dict[str, str]) -> FakeTelegram:
+    """The fake Bot API, each message it takes printed as lines; the service pointed at it."""
+    bot_token = f"{secrets.randbelow(10**9)}:{secrets.token_urlsafe(24)}"
 
+    def show(what: str, message: Message) -> None:
+        lines = as_text(message.text).split("\n")
+        said = "edit in" if what == "edited" else "reply in" if message.reply_to else "message to"
+        say(f"telegram {said} chat {message.chat_id}: {lines[0]}")
+        for line in lines[1:]:
+            say(f"  {line}")
+
+    # Message ids from the clock: an incident left open by the last `make run` edits no message of this one.
+    bot = FakeTelegram(token=bot_token, on_message=show, first_id=int(time.time())).__enter__()
+    env.update(TELEGRAM_BOT_TOKEN=bot_token, TELEGRAM_CHAT_IDS=LOCAL_CHAT, TELEGRAM_API_URL=bot.url)
+    say(f"Telegram: a fake Bot API at {bot.url} prints what the staff's chat would get")
+    return bot
+
+
+def as_text(message: str) -> str:
+    """A message's HTML as the chat shows it: tags gone, a link as its label and address."""
+    linked = re.sub(
+        r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({html.unescape(m.group(1))})", message
+    )
+    return html.unescape(re.sub(r"<[^>]+>", "", linked))
+
+
+def run_schedule(stop: threading.Event) -> None:
+    """The 5-minute schedule `chalice local` does not run, the first run at once; the morning digest
+    after it; and the alarms, watching the runs every few seconds."""
+    from chalicelib.wiring import alerts, database, sync_service
+    from devtools.local_alarms import LocalAlarms
+
+    alarms = LocalAlarms(database(), alerts().on_sns)
+    first = True
     while not stop.is_set():
         next_run = datetime.now(shop_zone()) + timedelta(seconds=SCHEDULE_S)
         try:
@@ -267,8 +312,21 @@ def run_schedule(stop: threading.Event) -> None:
                 say(summary.one_line())
         except Exception as exc:  # the schedule goes on; a run records its own failure
             say(f"sync failed: {exc}")
+        try:
+            if first:  # to show it: in the stack, it waits for DIGEST_AT
+                alerts().digest.send()
+            else:
+                alerts().on_schedule()
+        except Exception as exc:  # a local database hiccup: the next round tries again
+            say(f"digest failed: {exc}")
+        first = False
         say(f"next sync at {next_run:%H:%M:%S}")
-        stop.wait(max(0.0, (next_run - datetime.now(shop_zone())).total_seconds()))
+        while not stop.is_set() and datetime.now(shop_zone()) < next_run:
+            try:
+                alarms.check()
+            except Exception as exc:
+                say(f"alarm check failed: {exc}")
+            stop.wait(min(ALARM_CHECK_S, max(0.0, (next_run - datetime.now(shop_zone())).total_seconds())))
 
 
 if __name__ == "__main__":

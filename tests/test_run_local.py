@@ -120,6 +120,9 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
     assert ": cost (cleared)" in output  # the shop never sends a cost: nothing to go back to
     assert "Traceback" not in output and "ConnectionResetError" not in output, output
     assert "times here and in the console are the shop's (Europe/Moscow)" in output
+    # The morning digest, shown after the first sync as the fake Bot API took it, in Russian.
+    assert "telegram message to chat 100200300: ☀️ Сводка на " in output
+    assert "]   Вчера: " in output and "Весь список закупки (http://127.0.0.1:" in output
     with pytest.raises(ConnectionRefusedError):  # chalice local is gone: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert postgres_processes_of(tmp_path / "local") == []  # the embedded server was stopped too
