@@ -338,3 +338,23 @@ def test_the_console_function_sends_a_test_message_and_refuses_an_unknown_reques
     with pytest.raises(InvalidInputError) as info:
         alerting.lambda_.invoke("telegram", {"send": "everything"})
     assert info.value.message == "telegram payload: send: Input should be 'test' or 'digest'"
+
+
+def test_make_runs_local_alarms_say_a_failed_sync_and_its_recovery(
+    alerting: Any, bot: FakeTelegram, shop: FakeShop, db: Database
+):
+    from devtools.local_alarms import LocalAlarms
+
+    alarms = LocalAlarms(db, wiring.alerts().on_sns)
+    alerting.lambda_.invoke("sync", {"resources": ["orders"]})
+    alarms.check()  # a first success: OK from no data, nothing to say
+    assert bot.sent == []
+    shop.fail("status", times=10, status=503)
+    alerting.lambda_.invoke("sync", {"resources": ["orders"]})
+    alarms.check()
+    alarms.check()  # the same failed run: no second message
+    assert [m.text.split("\n")[0] for m in bot.sent] == ["🔴 <b>Синхронизация заказов не удалась</b>"] * 2
+    shop.faults.clear()
+    alerting.lambda_.invoke("sync", {"resources": ["orders"]})
+    alarms.check()
+    assert all(m.edits == 1 and m.text.startswith("✅") for m in bot.sent[:2]) and len(bot.sent) == 4
