@@ -63,7 +63,6 @@ RU: dict[str, str] = {
     "digest.line": "{mark} <b>{name}</b>: хватит на {days}, поставка {delivery} — заказать {qty}{NBSP}шт.",
     "digest.line.unknown": "{mark} <b>{name}</b>: остаток {stock}{NBSP}шт., спрос неизвестен — заказать "
     "{qty}{NBSP}шт.",
-    "digest.more": "…и ещё {count}",
     "digest.quiet": "{day}: запасов хватает, синхронизация в порядке. Вчера: {orders}, выручка {revenue}.",
     "test": "Проверка связи: бот strattera-sync пишет в этот чат. Сюда придут сбои синхронизации и утренняя "
     "сводка в {time}.",
@@ -113,7 +112,6 @@ EN: dict[str, str] = {
     "digest.risk": "Running out: {critical} critical, {warning} at risk.",
     "digest.line": "{mark} <b>{name}</b>: lasts {days}, delivery {delivery}: order {qty}",
     "digest.line.unknown": "{mark} <b>{name}</b>: {stock} in stock, demand unknown: order {qty}",
-    "digest.more": "…and {count} more",
     "digest.quiet": "{day}: stock is sufficient, the sync is fine. Yesterday: {orders}, revenue {revenue}.",
     "test": "Test: the strattera-sync bot writes to this chat. Sync incidents and the morning digest at "
     "{time} come here.",
