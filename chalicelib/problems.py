@@ -8,9 +8,13 @@ record a sync quarantines (its `details`), so the console says both in Russian o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.errors import InvalidInputError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # The bound a detail's `type` is about (`less_than_equal` and 200, `string_too_long` and 2000, ...),
 # given as `limit`, so that a client can say the rule in its own words and language.
@@ -49,3 +53,21 @@ def validation_details(error: ValidationError, *, at_most: int | None = None) ->
 def problem(field: str | None, type_: str, message: str, **extra: Any) -> dict[str, Any]:
     """One detail of our own (not from a pydantic model): e.g. `problem("id", "missing", ...)`."""
     return {"field": field, "type": type_, "message": message, **extra}
+
+
+def reason_of(details: list[dict[str, Any]]) -> str:
+    """The details as one readable line, for logs and programs:
+    `total_amount: Input should be a valid decimal; id: missing`."""
+    return "; ".join(
+        f"{d['field'] or 'record'}{' (a field name)' if d['type'] == 'text_key' else ''}: {d['message']}"
+        for d in details
+    )
+
+
+def validated(model: type[ModelT], raw: Any, *, what: str) -> ModelT:
+    """`raw` as `model` (a console function's payload, an SNS message), or `InvalidInputError` saying
+    in one line what is wrong: `sync payload: resources.0: Input should be 'orders' or 'products'`."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInputError(f"{what}: {reason_of(validation_details(exc, at_most=5))}") from None

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.alerts.alarm import AlarmChange
 from chalicelib.alerts.delivery import Delivery
@@ -18,7 +18,7 @@ from chalicelib.alerts.incidents import Incidents
 from chalicelib.alerts.links import Links
 from chalicelib.alerts.texts import Texts
 from chalicelib.errors import InvalidInputError
-from chalicelib.sync.listing import describe, reason_of
+from chalicelib.problems import validated
 
 __all__ = ["Alerts", "Delivery", "Digest", "Incidents", "Links", "SendRequest", "Texts"]
 
@@ -39,10 +39,7 @@ class SendRequest(BaseModel):
 
     @classmethod
     def parse(cls, event: Any) -> SendRequest:
-        try:
-            return cls.model_validate(event or {})
-        except ValidationError as exc:
-            raise InvalidInputError(f"telegram payload: {reason_of(describe(exc))}") from None
+        return validated(cls, event or {}, what="telegram payload")
 
 
 class Alerts:

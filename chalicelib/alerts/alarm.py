@@ -10,10 +10,10 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.errors import InvalidInputError
-from chalicelib.sync.listing import describe, reason_of
+from chalicelib.problems import validated
 
 # strattera-sync-<stage>-<resource>-<kind>, and strattera-sync-<stage>-<kind> for the stack's two others.
 _RESOURCE_KIND = re.compile(r"-(orders|products)-(sync-failed|stale|deletions-held|shape-drift)$")
@@ -26,7 +26,6 @@ class AlarmChange(BaseModel):
     name: str = Field(alias="AlarmName", min_length=1, max_length=255)
     description: str | None = Field(default=None, alias="AlarmDescription", max_length=1024)
     state: Literal["ALARM", "OK", "INSUFFICIENT_DATA"] = Field(alias="NewStateValue")
-    previous: str | None = Field(default=None, alias="OldStateValue")
     reason: str = Field(default="", alias="NewStateReason", max_length=1024)
     changed_at: datetime = Field(alias="StateChangeTime")
 
@@ -37,10 +36,7 @@ class AlarmChange(BaseModel):
             raw: Any = json.loads(message)
         except ValueError:
             raise InvalidInputError("SNS message: not JSON") from None
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            raise InvalidInputError(f"SNS message: {reason_of(describe(exc))}") from None
+        return validated(cls, raw, what="SNS message")
 
     @property
     def kind(self) -> str:

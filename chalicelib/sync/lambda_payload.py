@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.errors import InvalidInputError
-from chalicelib.sync.listing import describe, reason_of
+from chalicelib.problems import validated
 from chalicelib.sync.service import RESOURCES, Resource
 
 
@@ -20,10 +19,7 @@ class SyncRequest(BaseModel):
     @classmethod
     def parse(cls, event: Any) -> SyncRequest:
         """The function's payload, or `InvalidInputError` saying in one line what is wrong with it."""
-        try:
-            return cls.model_validate(event or {})
-        except ValidationError as exc:
-            raise InvalidInputError(f"sync payload: {reason_of(describe(exc))}") from None
+        return validated(cls, event or {}, what="sync payload")
 
     def ordered(self) -> list[Resource]:
         """The asked-for resources once each, products before orders (items match products)."""

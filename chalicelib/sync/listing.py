@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from chalicelib import json_numbers
 from chalicelib.errors import UpstreamFormatError
 from chalicelib.names import RULES_VERSION
-from chalicelib.problems import problem, validation_details
+from chalicelib.problems import problem, reason_of, validation_details
 from chalicelib.shop_records import SUSPECT_ESCAPE, record_problem
 from chalicelib.stores.runs import Quarantined
 from chalicelib.sync.compact import IdSet
@@ -251,15 +251,6 @@ def external_id(raw: Any) -> int | None:
 def describe(error: ValidationError) -> list[dict[str, Any]]:
     """A record's validation error as the details a quarantined record keeps (at most five)."""
     return validation_details(error, at_most=5)
-
-
-def reason_of(details: list[dict[str, Any]]) -> str:
-    """The details as one readable line, for logs and programs:
-    `total_amount: Input should be a valid decimal; id: missing`."""
-    return "; ".join(
-        f"{d['field'] or 'record'}{' (a field name)' if d['type'] == 'text_key' else ''}: {d['message']}"
-        for d in details
-    )
 
 
 class Known(Protocol):
