@@ -48,6 +48,30 @@ class _StandardStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+METRICS_NAMESPACE = "StratteraSync"
+
+
+def embedded_metrics(
+    values: dict[str, float], *, dimensions: dict[str, str] | None = None, units: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`extra` for a log record that CloudWatch Logs also reads as metrics (embedded metric format):
+    no API call, no extra permission. `dimensions` name the metrics' dimensions and their values;
+    a metric's unit is Count unless `units` says otherwise."""
+    dimensions = dimensions or {}
+    return {
+        "_aws": {
+            "Timestamp": int(datetime.now().timestamp() * 1000),
+            "CloudWatchMetrics": [{
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [list(dimensions)],
+                "Metrics": [{"Name": name, "Unit": (units or {}).get(name, "Count")} for name in values],
+            }],
+        },
+        **dimensions,
+        **values,
+    }  # fmt: skip
+
+
 def setup_logging(level: int = logging.INFO, *, stream: Literal["stdout", "stderr"] = "stdout") -> None:
     """Send every log record to `stream` as JSON: stdout in Lambda (which ships it to CloudWatch),
     stderr for the command-line tools, whose stdout is their result."""

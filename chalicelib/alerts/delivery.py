@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from chalicelib.errors import ConfigError, TelegramError
-from chalicelib.sync.service import METRICS_NAMESPACE
+from chalicelib.logs import embedded_metrics
 from chalicelib.telegram import TelegramClient
 
 log = logging.getLogger(__name__)
@@ -75,15 +74,5 @@ class Delivery:
 
 
 def failed_metric() -> dict[str, Any]:
-    """`TelegramDeliveryFailed` = 1, in embedded metric format (one count, whatever failed)."""
-    return {
-        "_aws": {
-            "Timestamp": int(datetime.now().timestamp() * 1000),
-            "CloudWatchMetrics": [{
-                "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [[]],
-                "Metrics": [{"Name": "TelegramDeliveryFailed", "Unit": "Count"}],
-            }],
-        },
-        "TelegramDeliveryFailed": 1.0,
-    }  # fmt: skip
+    """`TelegramDeliveryFailed` = 1 (no dimension: one count, whatever failed)."""
+    return embedded_metrics({"TelegramDeliveryFailed": 1.0})

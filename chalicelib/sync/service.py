@@ -33,6 +33,7 @@ from chalicelib.errors import (
     UpstreamHTTPError,
     UpstreamTimeoutError,
 )
+from chalicelib.logs import embedded_metrics
 from chalicelib.shop_client import ShopClient
 from chalicelib.stores import held_deletions, history, runs
 from chalicelib.sync import spool, validators
@@ -397,12 +398,8 @@ class SyncService:
         )
 
 
-METRICS_NAMESPACE = "StratteraSync"
-
-
 def metrics(summary: RunSummary) -> dict[str, Any]:
-    """CloudWatch metrics in embedded metric format: CloudWatch Logs turns these keys of the run's
-    log line into metrics (per resource) that the alarms use; no API call, no extra permission."""
+    """The run's metrics (per resource), in its log line: the alarms use them."""
     values: dict[str, float] = {
         "RunSucceeded": float(summary.status in ("succeeded", "partial")),
         "RunFailed": float(summary.status == "failed"),
@@ -417,16 +414,8 @@ def metrics(summary: RunSummary) -> dict[str, Any]:
     if summary.newest_data_at is not None and summary.finished_at is not None:
         # How old the shop's newest data is: a run can succeed while the shop's own data stands still.
         values["DataAgeSeconds"] = max(0.0, (summary.finished_at - summary.newest_data_at).total_seconds())
-    units = {"DurationSeconds": "Seconds", "DataAgeSeconds": "Seconds"}
-    return {
-        "_aws": {
-            "Timestamp": int(datetime.now().timestamp() * 1000),
-            "CloudWatchMetrics": [{
-                "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [["Resource"]],
-                "Metrics": [{"Name": name, "Unit": units.get(name, "Count")} for name in values],
-            }],
-        },
-        "Resource": summary.resource,
-        **values,
-    }  # fmt: skip
+    return embedded_metrics(
+        values,
+        dimensions={"Resource": summary.resource},
+        units={"DurationSeconds": "Seconds", "DataAgeSeconds": "Seconds"},
+    )
