@@ -358,3 +358,74 @@ def test_make_runs_local_alarms_say_a_failed_sync_and_its_recovery(
     alerting.lambda_.invoke("sync", {"resources": ["orders"]})
     alarms.check()
     assert all(m.edits == 1 and m.text.startswith("✅") for m in bot.sent[:2]) and len(bot.sent) == 4
+
+
+def test_a_chat_that_missed_the_incident_is_told_of_the_recovery_in_a_new_silent_message(
+    alerting: Any, bot: FakeTelegram
+):
+    name = "strattera-sync-prod-orders-stale"
+    went_off = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    bot.fail("status", status=403)  # the first chat's message: "bot was kicked", not retried
+    assert (
+        alerting.lambda_.invoke("alarm_messages", alarm(name, "ALARM", "OK", went_off)).payload["chats"] == 1
+    )
+    [got] = bot.sent
+    assert str(got.chat_id) == CHATS[1]
+    alerting.lambda_.invoke("alarm_messages", alarm(name, "OK", "ALARM", went_off + timedelta(minutes=30)))
+    missed = by_chat(bot)[CHATS[0]]
+    assert [(m.text.split("\n")[0], m.disable_notification, m.reply_to) for m in missed] == [
+        ("✅ <b>Восстановлено: Данные заказов устарели</b>", True, None)
+    ]
+    assert got.edits == 1 and [m.reply_to for m in by_chat(bot)[CHATS[1]]] == [None, got.message_id]
+
+
+def test_held_deletions_are_counted_in_their_incident(alerting: Any, bot: FakeTelegram, db: Database):
+    db.run(
+        "INSERT INTO held_deletions (resource, external_id) "
+        "SELECT 'products', g FROM generate_series(1, :n) g",
+        n=23,
+    )
+    moment = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    alerting.lambda_.invoke(
+        "alarm_messages", alarm("strattera-sync-prod-products-deletions-held", "ALARM", "OK", moment)
+    )
+    assert "Из списка магазина пропало сразу 23\u00a0записи;" in bot.sent[0].text
+
+
+def test_a_digest_no_chat_took_is_tried_at_the_next_look(alerting: Any, bot: FakeTelegram, db: Database):
+    digest = wiring.alerts().digest
+    at_nine = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    bot.fail("status", status=400, times=2)  # both chats refuse it
+    assert digest.on_schedule(at_nine)["chats"] == 0 and bot.sent == []
+    assert db.run("SELECT count(*) FROM digests_sent")[0][0] == 0  # the claim released
+    assert digest.on_schedule(at_nine + timedelta(minutes=15))["chats"] == 2
+    assert digest.on_schedule(at_nine + timedelta(minutes=30))["action"] == "already-sent"
+
+
+def test_the_messages_speak_english_when_asked(
+    alerting: Any, bot: FakeTelegram, shop: FakeShop, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TELEGRAM_LANGUAGE", "en")
+    wiring.reset()
+    shop.fail("status", times=10, status=503)
+    alerting.lambda_.invoke("sync", {"resources": ["orders"]})
+    moment = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    alerting.lambda_.invoke(
+        "alarm_messages", alarm("strattera-sync-prod-orders-sync-failed", "ALARM", "OK", moment)
+    )
+    text = bot.sent[0].text
+    assert text.startswith("🔴 <b>The orders sync failed</b>\nSince 07.12 09:00.")
+    assert ": the shop answered with an error." in text and "Orders in the console: synced never" in text
+
+
+def test_both_languages_have_every_text_and_the_consoles_words_for_every_run_error():
+    from chalicelib.alerts.texts import EN, RU, console_words
+    from chalicelib.sync.service import RUN_ERROR_CODES
+
+    assert set(RU) == set(EN)
+    codes = {code for _, code in RUN_ERROR_CODES} | {"internal_error", "interrupted"}
+    for language in ("ru", "en"):
+        texts = Texts(language, ZONE)
+        for code in codes:
+            assert texts.run_error(code, "English fallback") == console_words(language)[f"runError.{code}"]
+    assert "'" in console_words("en")["runError.upstream_format"]  # an escaped quote read as one

@@ -53,8 +53,7 @@ class Alerts:
         """An SNS notification's `Message`: said when it is an alarm's state change; a message that is
         not one is logged and dropped (retrying it would not make it one)."""
         if not self.delivery.on:
-            log.info(OFF, extra={"event": "telegram_off"})
-            return {"action": "off"}
+            return self._off()
         try:
             change = AlarmChange.from_sns(message)
         except InvalidInputError as exc:
@@ -68,8 +67,7 @@ class Alerts:
 
     def on_schedule(self, now: datetime | None = None) -> dict[str, Any]:
         if not self.delivery.on:
-            log.info(OFF, extra={"event": "telegram_off"})
-            return {"action": "off"}
+            return self._off()
         done = self.digest.on_schedule(now)
         if done["action"] != "not-due":
             log.info("digest: done", extra={"event": "digest", **done})
@@ -78,8 +76,7 @@ class Alerts:
     def on_request(self, request: SendRequest) -> dict[str, Any]:
         """The console function: a test message to every chat, or the digest now."""
         if not self.delivery.on:
-            log.info(OFF, extra={"event": "telegram_off"})
-            return {"action": "off", "message": OFF}
+            return {**self._off(), "message": OFF}  # said to whoever ran it in the console
         if request.send == "digest":
             return self.digest.send()
         text = "✅ " + self._texts.say("test", time=f"{self.digest.at:%H:%M}")
@@ -89,3 +86,8 @@ class Alerts:
             "chats": len(sent),
             "failed": [c for c in self.delivery.chats if c not in sent],
         }
+
+    def _off(self) -> dict[str, Any]:
+        """Delivery is off: the function's one log line, and its answer."""
+        log.info(OFF, extra={"event": "telegram_off"})
+        return {"action": "off"}

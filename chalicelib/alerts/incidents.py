@@ -73,7 +73,7 @@ class Incidents:
             for chat in self._delivery.chats:
                 message_id = incident["messages"].get(chat)
                 if message_id is None:
-                    self._delivery.send_to(chat, text, what="recovery")
+                    self._delivery.send_to(chat, text, what="recovery", silent=True)
                 elif self._delivery.edit(chat, message_id, text, what="recovery"):
                     edited += 1
                     self._delivery.reply(chat, message_id, reply, what="recovery")
@@ -90,7 +90,11 @@ class Incidents:
         with self._db.transaction() as conn:
             latest = runs.latest_runs(conn)
             newest = runs.newest_data(conn)
-            held = {row["resource"]: row["held"] for row in held_deletions.summary(conn)}
+            held = (  # read only for the alarm that says it
+                {row["resource"]: row["held"] for row in held_deletions.summary(conn)}
+                if change.kind == "deletions-held"
+                else {}
+            )
         last_run = latest.get(change.resource or "", {}).get("last_run")
         lines = [f"🔴 <b>{self.title(change)}</b>", t.say("since", time=t.time(change.changed_at))]
         if change.kind == "sync-failed":
