@@ -284,18 +284,15 @@ class Settings(BaseModel):
         values["api_readonly_tokens"] = parse_token_list(
             get("API_READONLY_TOKENS") or "", variable="API_READONLY_TOKENS"
         )
-        values["cors_allowed_origins"] = _csv(get("CORS_ALLOWED_ORIGINS"))
-        values["telegram_chat_ids"] = _csv(get("TELEGRAM_CHAT_IDS"))
+        lists = {"CORS_ALLOWED_ORIGINS": "cors_allowed_origins", "TELEGRAM_CHAT_IDS": "telegram_chat_ids"}
+        for variable, field in lists.items():  # comma-separated
+            values[field] = _csv(get(variable))
 
         try:
             return cls(**values)
         except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else ""
-            named = {
-                **fields,
-                "TELEGRAM_CHAT_IDS": "telegram_chat_ids",
-                "CORS_ALLOWED_ORIGINS": "cors_allowed_origins",
-            }
+            named = {**fields, **lists}
             variable = next((var for var, name in named.items() if name == field), field.upper())
             raise ConfigError(f"{variable}: {error['msg']}") from None

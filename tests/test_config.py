@@ -47,6 +47,12 @@ def test_defaults_follow_the_contract() -> None:
         ({**BASE, "SYNC_DELETION_GUARD_PERCENT": "120"}, "SYNC_DELETION_GUARD_PERCENT"),
         ({**BASE, "SYNC_DELETION_GUARD_PERCENT": "a tenth"}, "SYNC_DELETION_GUARD_PERCENT"),
         ({**BASE, "SYNC_DELETION_GUARD_MIN_RECORDS": "-1"}, "SYNC_DELETION_GUARD_MIN_RECORDS"),
+        ({**BASE, "TELEGRAM_CHAT_IDS": "-100123,staff chat"}, "TELEGRAM_CHAT_IDS"),
+        ({**BASE, "TELEGRAM_LANGUAGE": "de"}, "TELEGRAM_LANGUAGE"),
+        ({**BASE, "TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"),
+        ({**BASE, "DIGEST_AT": "25:00"}, "DIGEST_AT"),
+        ({**BASE, "DIGEST_WHEN_QUIET": "sometimes"}, "DIGEST_WHEN_QUIET"),
+        ({**BASE, "CONSOLE_URL": "console.example"}, "CONSOLE_URL"),
     ],
 )
 def test_bad_configuration_names_the_variable_in_one_line(env: dict[str, str], variable: str) -> None:
@@ -65,6 +71,22 @@ def test_the_deletion_guard_is_set_from_the_environment() -> None:
         Decimal("2.5"),
         100,
     )
+
+
+def test_telegram_is_on_only_with_a_token_and_a_chat() -> None:
+    assert not Settings.from_env(BASE).telegram_configured
+    assert not Settings.from_env(
+        {**BASE, "TELEGRAM_BOT_TOKEN_SECRET_ID": "strattera-sync/prod/telegram-bot"}
+    ).telegram_configured
+    on = Settings.from_env(
+        {
+            **BASE,
+            "TELEGRAM_BOT_TOKEN_SECRET_ID": "x/telegram-bot",
+            "TELEGRAM_CHAT_IDS": " -1001234567890, @shop_staff ",
+        }
+    )
+    assert on.telegram_configured and on.telegram_chat_ids == ["-1001234567890", "@shop_staff"]
+    assert str(on.digest_at) == "09:00:00" and on.telegram_language == "ru" and on.digest_when_quiet == "line"
 
 
 def test_a_secret_id_stands_in_for_the_url() -> None:
