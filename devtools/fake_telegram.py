@@ -59,7 +59,7 @@ class FakeTelegram:
         for _ in range(times):
             self._faults.append(Fault(kind, status, seconds))
 
-    def __enter__(self) -> FakeTelegram:
+    def start(self) -> FakeTelegram:
         bot = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,9 +74,15 @@ class FakeTelegram:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def __enter__(self) -> FakeTelegram:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
 
     @property
     def url(self) -> str:

@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     except subprocess.TimeoutExpired:
         chalice.kill()
     if bot:
-        bot.__exit__(None, None, None)
+        bot.stop()
     if fake_shop:
         fake_shop.stop()
         fake_shop.data.save(STATE / "fake-shop.json")
@@ -283,7 +283,7 @@ def start_fake_telegram(env: dict[str, str]) -> FakeTelegram:
             say(f"  {line}")
 
     # Message ids from the clock: an incident left open by the last `make run` edits no message of this one.
-    bot = FakeTelegram(token=bot_token, on_message=show, first_id=int(time.time())).__enter__()
+    bot = FakeTelegram(token=bot_token, on_message=show, first_id=int(time.time())).start()
     env.update(TELEGRAM_BOT_TOKEN=bot_token, TELEGRAM_CHAT_IDS=LOCAL_CHAT, TELEGRAM_API_URL=bot.url)
     say(f"Telegram: a fake Bot API at {bot.url} prints what the staff's chat would get")
     return bot
