@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 from devtools.postgres import free_port
+from tests.conftest import wait_until
 
 
 def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
@@ -45,19 +48,18 @@ def drop_a_request(port: int, path: str, token: str) -> None:
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("database", ["embedded", "given"])
-def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: str, database: str) -> None:
-    port = free_port()
+def make_run(tmp_path: Path, port: int, database_url: str | None) -> subprocess.Popen[str]:
+    """`make run`'s program as a user starts it: none of this shell's service settings, its data in
+    `tmp_path`, on `port`; the embedded PostgreSQL unless `database_url` is given."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("STRATTERA_", "API_", "DATABASE_"))
+        if not key.startswith(("STRATTERA_", "API_", "DATABASE_", "TELEGRAM_"))
     }
     env.update(PORT=str(port), STRATTERA_LOCAL_DIR=str(tmp_path / "local"))
-    if database == "given":
+    if database_url:
         env["DATABASE_URL"] = database_url
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "devtools.run_local"],
         env=env,
         cwd=Path(__file__).parent.parent,
@@ -65,6 +67,13 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["embedded", "given"])
+def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: str, database: str) -> None:
+    port = free_port()
+    process = make_run(tmp_path, port, database_url if database == "given" else None)
     try:
         token = tmp_path / "local" / "dev-token"
         deadline = time.monotonic() + 120
@@ -126,6 +135,59 @@ def test_make_run_syncs_serves_and_stops_cleanly(tmp_path: Path, database_url: s
     with pytest.raises(ConnectionRefusedError):  # chalice local is gone: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
     assert postgres_processes_of(tmp_path / "local") == []  # the embedded server was stopped too
+
+
+@pytest.mark.slow
+def test_make_run_prints_a_failed_sync_as_an_incident_and_its_recovery_as_an_edit(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The fake shop's fault control makes a sync fail: the incident, as the staff's chat would get it,
+    then its edit and the silent reply once a sync succeeds again (devtools/local_alarms.py)."""
+    port = free_port()
+    process = make_run(tmp_path, port, database_url)
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout or ()), daemon=True)
+    reader.start()
+
+    def wait_for(text: str) -> None:
+        wait_until(
+            lambda: any(text in line for line in list(lines)), what=f"{text!r} in {lines}", timeout_s=90
+        )
+
+    def post(url: str, body: bytes = b"", token: str | None = None) -> int:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(url, data=body, method="POST", headers=headers), timeout=60
+            ) as answered:
+                return int(answered.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        wait_for("] next sync at ")
+        token = (tmp_path / "local" / "dev-token").read_text().strip()
+        wait_until(lambda: get(f"http://127.0.0.1:{port}/api/health")[0] == 200, what="chalice local")
+        shop = re.search(r"fake shop at (http://127\.0\.0\.1:\d+/api/v1)", lines[0])
+        assert shop, lines[0]
+        fault = json.dumps({"kind": "status", "status": 500, "times": 20}).encode()
+        assert post(f"{shop.group(1)}/_control/fault", fault) == 200
+        assert post(f"http://127.0.0.1:{port}/api/sync-orders", token=token) == 502
+        wait_for("telegram message to chat 100200300: 🔴 Синхронизация заказов не удалась")
+        assert post(f"{shop.group(1)}/_control/heal") == 200
+        assert post(f"http://127.0.0.1:{port}/api/sync-orders", token=token) == 200
+        wait_for("telegram edit in chat 100200300: ✅ Восстановлено: Синхронизация заказов не удалась")
+        wait_for("telegram reply in chat 100200300: Восстановлено в ")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+        reader.join(10)
+    incident = next(i for i, line in enumerate(lines) if "🔴 Синхронизация заказов не удалась" in line)
+    assert (
+        "]   Последний запуск № " in lines[incident + 2] and "магазин ответил ошибкой." in lines[incident + 2]
+    )
+    assert any("Открыть запуск № " in line and f"http://127.0.0.1:{port}/#/runs/" in line for line in lines)
 
 
 def test_make_run_stops_at_once_when_its_port_is_taken(tmp_path: Path) -> None:
