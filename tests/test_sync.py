@@ -479,6 +479,45 @@ def test_a_listing_merged_in_many_batches_is_written_whole_and_counted_once(
     assert stored_sales(db) == expected_sales(shop_data)
 
 
+def whole_reads_of_orders(conn: Any) -> int:
+    """Sequential scans of `orders` that this transaction has started so far."""
+    return int(conn.run("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'orders'")[0][0])
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("moves", [True, False], ids=["moving-days", "refreshing-days"])
+def test_a_batch_of_new_orders_alone_does_not_read_the_orders_table(
+    sync: SyncService, shop_data: ShopData, monkeypatch: pytest.MonkeyPatch, moves: bool
+):
+    # Looked up, the stored versions of a first sync's orders are none, and the planner finds none
+    # by reading the whole table: every batch read everything the batches before it wrote.
+    monkeypatch.setattr(orders_sync, "moves_up_to", lambda stored: 10**9 if moves else 0)
+    merged = orders_sync.merge_batch
+    reads: list[tuple[bool, int]] = []
+
+    def merge_batch(conn: Any, *args: Any, any_stored: bool, **kwargs: Any) -> Any:
+        assert kwargs["moves"] is moves
+        before = whole_reads_of_orders(conn)
+        result = merged(conn, *args, any_stored=any_stored, **kwargs)
+        reads.append((any_stored, whole_reads_of_orders(conn) - before))
+        return result
+
+    monkeypatch.setattr(orders_sync, "merge_batch", merge_batch)
+    synced(sync)
+    assert reads == [(False, 0)] * 43
+
+    # Batches of changed orders look up their stored versions (their old day, status and items).
+    shop_data.move_statuses(20)
+    reads.clear()
+    synced(sync)
+    assert [stored for stored, _ in reads] == [True] * 3
+
+    shop_data.add_orders(9)
+    reads.clear()
+    synced(sync)
+    assert reads == [(False, 0)] * 2
+
+
 @pytest.mark.usefixtures("small_batches")
 def test_a_listing_that_breaks_off_after_batches_were_merged_writes_nothing(
     sync: SyncService, db: Database, shop: FakeShop

@@ -95,8 +95,9 @@ def stored_digests(conn: Connection) -> StoredDigests:
 
 
 # Shop-local days of the staged orders, before this run and after: their order stats must be recomputed.
-STAGED_ORDER_DAYS = """
+STAGED_ORDER_DAYS = f"""
 SELECT (o.created_at AT TIME ZONE :tz)::date FROM orders o JOIN stage_orders s USING (external_id)
+WHERE {staging.ANY_STORED}
 UNION
 SELECT (created_at AT TIME ZONE :tz)::date FROM stage_orders
 """
@@ -106,7 +107,7 @@ SELECT (created_at AT TIME ZONE :tz)::date FROM stage_orders
 # changes its items. A status moving between two sale statuses, a card or a delivery cost does not
 # change sales (most of a re-sync's changes), and refreshing every day they touch costs the whole
 # table when they are spread over the year.
-STAGED_SALES_DAYS = """
+STAGED_SALES_DAYS = f"""
 WITH staged_items AS (
     SELECT external_id, array_agg((position, name, quantity, price) ORDER BY position) AS items
     FROM stage_order_items GROUP BY external_id
@@ -116,6 +117,7 @@ before AS (
            o.status <> ALL (CAST(:not_sales AS text[])) AND o.deleted_upstream_at IS NULL AS old_sale,
            COALESCE(o.staff_status, s.upstream_status) <> ALL (CAST(:not_sales AS text[])) AS new_sale
     FROM stage_orders s JOIN orders o USING (external_id)
+    WHERE {staging.ANY_STORED}
 ),
 old_items AS (
     SELECT i.order_id, array_agg((i.position, i.name, i.quantity, i.price) ORDER BY i.position) AS items
@@ -123,7 +125,7 @@ old_items AS (
 ),
 moved AS (
     SELECT s.created_at AS at FROM stage_orders s
-    WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.external_id = s.external_id)
+    WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.external_id = s.external_id AND {staging.ANY_STORED})
     UNION ALL
     SELECT unnest(ARRAY[b.old_at, b.new_at])
     FROM before b
@@ -145,6 +147,7 @@ _WRITE_ORDERS = f"""
 before AS (
     SELECT o.id, o.created_at, o.status, o.total_amount, o.deleted_upstream_at IS NULL AS listed
     FROM orders o JOIN stage_orders s USING (external_id)
+    WHERE {staging.ANY_STORED}
 ),
 upserted AS ({staging.upsert("orders", OrderRow)}
     RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted, t.created_at, t.status, t.total_amount
@@ -345,13 +348,13 @@ class OrdersSync:
         self,
         zone: ZoneInfo,
         *,
-        batch: int = BATCH,
+        batch: int | None = None,
         guard: DeletionGuard | None = None,
         drift: DriftAlarm | None = None,
     ) -> None:
-        """`batch`: orders per COPY and merge; what a run holds in memory grows with it, not with
-        the listing. `guard`: how many vanished orders may be flagged at once. `drift`: when the run's
-        shape report raises the alarm."""
+        """`batch`: orders per COPY and merge (BATCH when the run starts, if not given); what a run
+        holds in memory grows with it, not with the listing. `guard`: how many vanished orders may
+        be flagged at once. `drift`: when the run's shape report raises the alarm."""
         self._batch = batch
         self._guard = guard or DeletionGuard()
         self._drift = drift or DriftAlarm()
@@ -373,7 +376,9 @@ class OrdersSync:
         sales_days: set[date] = set()
         orders: list[OrderRow] = []
         items: list[OrderItemRow] = []
+        batch = self._batch or BATCH
         moves = moves_up_to(len(stored))
+        any_stored = False  # in the batch being built (see staging.ANY_STORED)
 
         with BatchWriter() as writer:
             for scanned in scan_records(listing):
@@ -387,14 +392,16 @@ class OrdersSync:
                 except ValidationError as exc:
                     outcome.reject(raw, describe(exc))
                     continue
-                changes.accept(order.id)
+                any_stored |= changes.accept(order.id) != "created"
                 orders.append(order_row(order, digest))
                 items.extend(item_rows(order))
-                if len(orders) >= self._batch:
-                    self._submit(writer, conn, orders, items, moves=len(orders) <= moves)
-                    orders, items = [], []
+                if len(orders) >= batch:
+                    self._submit(
+                        writer, conn, orders, items, any_stored=any_stored, moves=len(orders) <= moves
+                    )
+                    orders, items, any_stored = [], [], False
             if orders:
-                self._submit(writer, conn, orders, items, moves=len(orders) <= moves)
+                self._submit(writer, conn, orders, items, any_stored=any_stored, moves=len(orders) <= moves)
         for batch_stats_days, batch_sales_days in writer.results:
             stats_days |= batch_stats_days
             sales_days |= batch_sales_days
@@ -439,10 +446,14 @@ class OrdersSync:
         orders: list[OrderRow],
         items: list[OrderItemRow],
         *,
+        any_stored: bool,
         moves: bool,
     ) -> None:
         # Formatted here, merged on the writer's thread while the next batch is validated.
-        writer.submit(merge_batch, conn, copy_payload(orders), copy_payload(items), moves=moves, tz=self._tz)
+        orders_copy, items_copy = copy_payload(orders), copy_payload(items)
+        writer.submit(
+            merge_batch, conn, orders_copy, items_copy, any_stored=any_stored, moves=moves, tz=self._tz
+        )
 
 
 def order_row(order: ShopOrder, digest: bytes) -> OrderRow:
@@ -479,19 +490,21 @@ def item_rows(order: ShopOrder) -> list[OrderItemRow]:
 
 
 def merge_batch(
-    conn: Connection, orders: bytes, items: bytes, *, moves: bool, tz: str
+    conn: Connection, orders: bytes, items: bytes, *, any_stored: bool, moves: bool, tz: str
 ) -> tuple[set[date], set[date]]:
     """Stage one batch of orders and their items (`copy_payload`s) and merge it, moving the per-day
     tables by it when `moves` (see MOVES_UP_TO); return the local days whose order stats and whose
-    product sales are still to be refreshed (none of the first when it moved them)."""
+    product sales are still to be refreshed (none of the first when it moved them). `any_stored`:
+    whether the batch holds an order stored before the run (staging.ANY_STORED)."""
     conn.run("TRUNCATE stage_orders, stage_order_items")
     copy_in(conn, "stage_orders", OrderRow._fields, orders)
     copy_in(conn, "stage_order_items", OrderItemRow._fields, items)
+    params = {"tz": tz, "any_stored": any_stored}
     not_sales = list(analytics.NOT_SALES)
     if moves:
-        latest_lost = conn.run(MERGE_MOVING_DAYS, tz=tz, not_sales=not_sales)[0][2]
+        latest_lost = conn.run(MERGE_MOVING_DAYS, not_sales=not_sales, **params)[0][2]
         return set(), set(latest_lost)
-    stats_days = {row[0] for row in conn.run(STAGED_ORDER_DAYS, tz=tz) or []}
-    sales_days = {row[0] for row in conn.run(STAGED_SALES_DAYS, tz=tz, not_sales=not_sales) or []}
-    conn.run(MERGE)
+    stats_days = {row[0] for row in conn.run(STAGED_ORDER_DAYS, **params) or []}
+    sales_days = {row[0] for row in conn.run(STAGED_SALES_DAYS, not_sales=not_sales, **params) or []}
+    conn.run(MERGE, any_stored=any_stored)
     return stats_days, sales_days

@@ -117,6 +117,7 @@ class ProductsSync:
         changes = Changes(known, outcome, self.resource)
         rows: list[ProductRow] = []
         rematch: set[str] = set()
+        any_stored = False  # see staging.ANY_STORED
 
         for record, exact in zip(scanned, listed, strict=True):
             raw = exact.value
@@ -139,7 +140,9 @@ class ProductsSync:
                 outcome.reject(raw, describe(exc))
                 continue
             normalized = normalize_name(product.name)
-            if changes.accept(product.id) != "updated":
+            kind = changes.accept(product.id)
+            any_stored |= kind != "created"
+            if kind != "updated":
                 rematch.add(normalized)  # a new or restored name may now match items
             elif known[product.id].normalized_name != normalized:
                 rematch |= {known[product.id].normalized_name, normalized}
@@ -147,7 +150,7 @@ class ProductsSync:
 
         conn.run(staging.create_stage("products", ProductRow))
         copy_rows(conn, "stage_products", ProductRow._fields, rows)
-        conn.run(MERGE)
+        conn.run(MERGE, any_stored=any_stored)
         gone = self._guard.screen(conn, self.resource, changes.vanished(), known.listed_count(), outcome)
         rematch |= self._flag_deleted(conn, gone, outcome)  # their items must be matched again
         analytics.record_stock_levels(conn, tz=self._tz)
