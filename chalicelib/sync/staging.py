@@ -39,7 +39,7 @@ RUN_ID = "CAST(NULLIF(current_setting('strattera.run_id', true), '') AS bigint)"
 # lookups of the stored rows by the staged ids are joined on it. A batch of new records alone, every
 # batch of a first sync, has none to find, and the planner finds them by reading the whole table
 # (cheaper by its costs than 10,000 index probes): at a million orders, four whole reads per batch,
-# a quarter of the run, growing with every batch. False, the lookups are not run at all.
+# a fifth of the run, growing with every batch. False, the lookups are not run at all.
 ANY_STORED = "CAST(:any_stored AS boolean)"
 _NOT_SHOWN = ("external_id", "upstream_hash", "normalized_name")  # derived, or the key
 
