@@ -24,15 +24,31 @@ from devtools.postgres import free_port
 from tests.conftest import wait_until
 
 
-def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+def call(
+    url: str, token: str | None = None, *, body: bytes | None = None, timeout_s: float = 10
+) -> tuple[int, bytes]:
+    """A GET, or a POST of `body`, as a user's client sends it: (status, body); status 0 when nothing
+    answers."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(
+        url, data=body, method="GET" if body is None else "POST", headers=headers
+    )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return response.status, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, {}
+        return error.code, b""
     except OSError:
-        return 0, {}
+        return 0, b""
+
+
+def get(url: str, token: str | None = None) -> tuple[int, dict[str, Any]]:
+    status, body = call(url, token)
+    return status, json.loads(body) if body else {}
+
+
+def post(url: str, body: bytes = b"", token: str | None = None) -> int:
+    return call(url, token, body=body, timeout_s=60)[0]
 
 
 def postgres_processes_of(data_dir: Path) -> list[str]:
@@ -154,16 +170,6 @@ def test_make_run_prints_a_failed_sync_as_an_incident_and_its_recovery_as_an_edi
         wait_until(
             lambda: any(text in line for line in list(lines)), what=f"{text!r} in {lines}", timeout_s=90
         )
-
-    def post(url: str, body: bytes = b"", token: str | None = None) -> int:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            with urllib.request.urlopen(
-                urllib.request.Request(url, data=body, method="POST", headers=headers), timeout=60
-            ) as answered:
-                return int(answered.status)
-        except urllib.error.HTTPError as error:
-            return error.code
 
     try:
         wait_for("] next sync at ")
